@@ -1,0 +1,1 @@
+"""Adapters at the edges: storage, clock, notifiers, log engines, exporters."""

@@ -1,0 +1,57 @@
+"""The one place that wires adapters into services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from candor import config
+from candor.adapters.clock import SystemClock
+from candor.adapters.db import migrate
+from candor.adapters.db.engine import make_engine
+from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.domain.errors import CandorError
+from candor.services.context import Context
+from candor.services.ports import Clock
+
+
+class NotInitialised(CandorError):
+    status = 503
+    title = "Workspace not initialised"
+    code = "not-initialised"
+
+
+@dataclass
+class Application:
+    settings: config.Settings
+    clock: Clock
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database)
+
+    @cached_property
+    def context(self) -> Context:
+        return Context(
+            uow=SqlUnitOfWorkFactory(self.engine),
+            clock=self.clock,
+            organization=self.settings.organization.name,
+        )
+
+    def require_schema(self) -> None:
+        if not migrate.is_current(self.engine):
+            raise NotInitialised(
+                f"the database at {self.engine.url.render_as_string(hide_password=True)} is not "
+                "initialised or needs an upgrade: run `candor init` (new workspace) or "
+                "`candor db upgrade`"
+            )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def build(settings: config.Settings | None = None, *, clock: Clock | None = None) -> Application:
+    return Application(settings=settings or config.load(), clock=clock or SystemClock())

@@ -1,0 +1,88 @@
+"""The ``candor`` command. One module per area registers its commands here.
+
+Exit codes: 0 done; 1 the request was understood but refused (a domain error: not found, illegal
+transition, conflict, invalid value); 2 the command line itself is wrong (usage error).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from candor import __version__
+from candor.cli import audit, incidents, roles, tasks, timeline, workspace
+from candor.cli.common import closing_app, err, state
+from candor.domain.errors import CandorError
+
+app = typer.Typer(
+    name="candor",
+    help="Candor: handle security incidents from routine to breach.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"candor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    acting_as: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="USER",
+        help="Act as this user (default: CANDOR_USER, then your "
+        "login name). Recorded as the author of every change.",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    state.acting_as = acting_as
+
+
+workspace.register(app)
+app.add_typer(incidents.app, name="incident", help="Declare, list, show and change incidents.")
+app.add_typer(roles.app, name="role", help="Assign response roles.")
+app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
+app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
+app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        with closing_app():
+            result = command.main(args=argv, prog_name="candor", standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code or 0)
+    except typer.Abort:
+        err.print("Aborted.")
+        return 1
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err.print(f"Error: {exc.format_message()}", markup=False)
+        return exc.exit_code
+    except CandorError as exc:
+        err.print(f"Error: {exc.message}", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:  # pragma: no cover - console script entry
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

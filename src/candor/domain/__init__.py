@@ -1,0 +1,1 @@
+"""The pure domain core: incidents, timeline, obligations … No I/O, no clock, no frameworks."""

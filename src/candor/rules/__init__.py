@@ -1,0 +1,1 @@
+"""Rules and scenarios as data files."""

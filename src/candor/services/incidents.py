@@ -1,0 +1,373 @@
+"""Use cases for incidents: declare, read, change, move through phases, assign roles.
+
+Every change writes a timeline entry (what the responders see) and an audit record (who changed
+what, before and after) in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from candor.domain import incidents as model
+from candor.domain import timeline
+from candor.domain.access import Actor, require_declare, require_see, require_write
+from candor.domain.audit import AuditDraft
+from candor.domain.errors import Conflict, NotFound
+from candor.domain.incidents import Clock, Incident
+from candor.domain.lifecycle import Phase
+from candor.domain.timeline import EntryKind
+from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity, parse_enum
+from candor.services.context import Context
+from candor.services.ports import IncidentFilter, UnitOfWork
+
+
+def load(uow: UnitOfWork, actor: Actor, key: str) -> Incident:
+    """Fetch an incident the actor may see, or raise ``NotFound`` (also when hidden from them)."""
+    model.parse_key(key)
+    incident = uow.incidents.get(key.strip().upper())
+    if incident is None:
+        raise NotFound(f"no incident {key.strip().upper()}")
+    require_see(actor, incident)
+    return incident
+
+
+def _check_version(incident: Incident, expected_version: int | None) -> int:
+    if expected_version is not None and expected_version != incident.version:
+        raise Conflict(
+            f"{incident.key} was changed by someone else (it is at version {incident.version}; "
+            f"you edited version {expected_version}). Reload it and apply your change again."
+        )
+    return incident.version
+
+
+def _save(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    before: Incident,
+    after: Incident,
+    *,
+    expected_version: int | None,
+    action: str,
+    entry_kind: EntryKind,
+    body: str,
+    detail: str = "",
+    now: datetime,
+) -> Incident:
+    version = _check_version(before, expected_version)
+    saved = uow.incidents.save(after, expected_version=version)
+    changes = model.diff(before, after)
+    uow.timeline.append(
+        saved.id,
+        timeline.draft(
+            kind=entry_kind,
+            author=actor.username,
+            occurred_at=now,
+            body=body,
+            data={"changes": {k: [_plain(a), _plain(b)] for k, (a, b) in changes.items()}},
+        ),
+        recorded_at=now,
+    )
+    uow.audit.append(
+        AuditDraft(
+            at=now,
+            actor=actor.username,
+            action=action,
+            target_type="incident",
+            target_id=str(saved.id),
+            incident_key=saved.key,
+            before=model.snapshot(before),
+            after=model.snapshot(saved),
+            detail=detail,
+        )
+    )
+    return saved
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def declare(
+    ctx: Context,
+    actor: Actor,
+    *,
+    title: str,
+    summary: str = "",
+    kind: Kind | str = Kind.SECURITY_INCIDENT,
+    severity: Severity | str = Severity.SEV3,
+    confidentiality: Confidentiality | str = Confidentiality.NORMAL,
+    exercise: bool = False,
+    detected_at: datetime | None = None,
+    aware_at: datetime | None = None,
+) -> Incident:
+    require_declare(actor)
+    now = ctx.clock.now()
+    with ctx.uow(write=True) as uow:
+        seq = uow.sequences.next(f"incident-{now.year}")
+        incident = model.declare(
+            id=ctx.new_id(),
+            key=model.format_key(now.year, seq),
+            title=title,
+            summary=summary,
+            kind=kind,
+            severity=severity,
+            confidentiality=confidentiality,
+            exercise=exercise,
+            by=actor.username,
+            now=now,
+            detected_at=detected_at,
+            aware_at=aware_at,
+        )
+        uow.incidents.add(incident)
+        label = "Exercise declared" if exercise else "Declared"
+        uow.timeline.append(
+            incident.id,
+            timeline.draft(
+                kind=EntryKind.STATUS_CHANGE,
+                author=actor.username,
+                occurred_at=now,
+                body=f"{label}: {incident.title} ({incident.kind.value}, "
+                f"{incident.severity.value}). Phase: triage.",
+                data={
+                    "phase": Phase.TRIAGE.value,
+                    "kind": incident.kind.value,
+                    "severity": incident.severity.value,
+                },
+            ),
+            recorded_at=now,
+        )
+        uow.audit.append(
+            AuditDraft(
+                at=now,
+                actor=actor.username,
+                action="incident.declare",
+                target_type="incident",
+                target_id=str(incident.id),
+                incident_key=incident.key,
+                after=model.snapshot(incident),
+            )
+        )
+        uow.commit()
+    return incident
+
+
+def get(ctx: Context, actor: Actor, key: str) -> Incident:
+    with ctx.uow() as uow:
+        return load(uow, actor, key)
+
+
+def visible_filter(actor: Actor, where: IncidentFilter | None = None) -> IncidentFilter:
+    base = where or IncidentFilter()
+    return replace(base, member=actor.username, see_all=actor.is_admin)
+
+
+def list_incidents(
+    ctx: Context, actor: Actor, where: IncidentFilter | None = None
+) -> list[Incident]:
+    with ctx.uow() as uow:
+        return uow.incidents.list(visible_filter(actor, where))
+
+
+def update(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> Incident:
+    now = ctx.clock.now()
+    with ctx.uow(write=True) as uow:
+        before = load(uow, actor, key)
+        require_write(actor, before)
+        after = model.update(before, changes, now=now)
+        delta = model.diff(before, after)
+        if not delta:
+            return before
+        described = "; ".join(
+            f"{name}: {_plain(old)!s} → {_plain(new)!s}"
+            if name not in ("summary",)
+            else "summary rewritten"
+            for name, (old, new) in delta.items()
+        )
+        saved = _save(
+            ctx,
+            uow,
+            actor,
+            before,
+            after,
+            expected_version=expected_version,
+            action="incident.update",
+            entry_kind=EntryKind.SYSTEM,
+            body=f"Updated {described}." + (f" Reason: {reason.strip()}" if reason.strip() else ""),
+            detail=reason.strip(),
+            now=now,
+        )
+        uow.commit()
+    return saved
+
+
+def transition(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    target: Phase | str,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    now = ctx.clock.now()
+    with ctx.uow(write=True) as uow:
+        before = load(uow, actor, key)
+        require_write(actor, before)
+        after = model.transition(before, target, by=actor.username, now=now, reason=reason)
+        text = f"Phase: {before.phase.value} → {after.phase.value}."
+        if reason.strip():
+            text += f" {reason.strip()}"
+        saved = _save(
+            ctx,
+            uow,
+            actor,
+            before,
+            after,
+            expected_version=expected_version,
+            action="incident.transition",
+            entry_kind=EntryKind.STATUS_CHANGE,
+            body=text,
+            detail=reason.strip(),
+            now=now,
+        )
+        uow.commit()
+    return saved
+
+
+def assign_role(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    role: Role | str,
+    person: str | None,
+    *,
+    expected_version: int | None = None,
+) -> Incident:
+    now = ctx.clock.now()
+    role = parse_enum(Role, role, field="role")
+    with ctx.uow(write=True) as uow:
+        before = load(uow, actor, key)
+        require_write(actor, before)
+        after = model.assign_role(before, role, person, now=now)
+        if after.roles == before.roles:
+            return before
+        previous = before.roles.get(role)
+        holder = after.roles.get(role)
+        if holder is None:
+            text = f"{role.value} unassigned (was {previous})."
+        elif previous:
+            text = f"{role.value}: {previous} → {holder}."
+        else:
+            text = f"{role.value}: {holder}."
+        for warning in model.warnings(after):
+            if warning.code == "lead-is-investigator":
+                text += f" Warning: {warning.message}"
+        saved = _save(
+            ctx,
+            uow,
+            actor,
+            before,
+            after,
+            expected_version=expected_version,
+            action="incident.assign_role",
+            entry_kind=EntryKind.ROLE_CHANGE,
+            body=text,
+            now=now,
+        )
+        uow.commit()
+    return saved
+
+
+def set_participants(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    *,
+    add: tuple[str, ...] = (),
+    remove: tuple[str, ...] = (),
+    expected_version: int | None = None,
+) -> Incident:
+    now = ctx.clock.now()
+    with ctx.uow(write=True) as uow:
+        before = load(uow, actor, key)
+        require_write(actor, before)
+        after = model.set_participants(before, add=add, remove=remove, now=now)
+        if after.participants == before.participants:
+            return before
+        added = sorted(after.participants - before.participants)
+        removed = sorted(before.participants - after.participants)
+        parts = []
+        if added:
+            parts.append("added " + ", ".join(added))
+        if removed:
+            parts.append("removed " + ", ".join(removed))
+        saved = _save(
+            ctx,
+            uow,
+            actor,
+            before,
+            after,
+            expected_version=expected_version,
+            action="incident.participants",
+            entry_kind=EntryKind.ROLE_CHANGE,
+            body="Participants: " + "; ".join(parts) + ".",
+            now=now,
+        )
+        uow.commit()
+    return saved
+
+
+def set_clock(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    clock: Clock | str,
+    value: datetime | None,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    """Record a legal-clock time (awareness, breach determination, materiality …)."""
+    now = ctx.clock.now()
+    name = parse_enum(Clock, clock, field="clock")
+    with ctx.uow(write=True) as uow:
+        before = load(uow, actor, key)
+        require_write(actor, before)
+        after = model.set_clock(before, name, value, now=now)
+        if after.clocks == before.clocks:
+            return before
+        shown = value.isoformat() if value else "cleared"
+        text = f"{name.value}: {shown}."
+        if reason.strip():
+            text += f" {reason.strip()}"
+        saved = _save(
+            ctx,
+            uow,
+            actor,
+            before,
+            after,
+            expected_version=expected_version,
+            action="incident.set_clock",
+            entry_kind=EntryKind.DECISION,
+            body=text,
+            detail=reason.strip(),
+            now=now,
+        )
+        uow.commit()
+    return saved

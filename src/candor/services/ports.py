@@ -1,0 +1,140 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Each port has a real adapter (``candor.adapters``) and a fake (``tests/fakes.py``); one
+conformance suite runs against both (``tests/contract``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
+from candor.domain.chain import StoredLink
+from candor.domain.incidents import Incident
+from candor.domain.lifecycle import Phase
+from candor.domain.tasks import Task
+from candor.domain.timeline import Draft, Entry
+from candor.domain.vocabulary import Severity
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    open_only: bool = False
+    phase: Phase | None = None
+    severity: Severity | None = None
+    exercise: bool | None = None
+    # need-to-know: restricted incidents are listed only when ``member`` is among their members,
+    # unless ``see_all`` (admins)
+    member: str | None = None
+    see_all: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+class IncidentRepository(Protocol):
+    def add(self, incident: Incident) -> None: ...
+
+    def get(self, key: str) -> Incident | None: ...
+
+    def get_by_id(self, id: uuid.UUID) -> Incident | None: ...
+
+    def save(self, incident: Incident, *, expected_version: int) -> Incident:
+        """Store a changed incident if nobody changed it since ``expected_version``.
+
+        Returns it with its new version; raises ``Conflict`` otherwise.
+        """
+        ...
+
+    def list(self, where: IncidentFilter) -> list[Incident]: ...
+
+    def count(self, where: IncidentFilter) -> int: ...
+
+
+class TimelineRepository(Protocol):
+    def append(self, incident_id: uuid.UUID, draft: Draft, *, recorded_at: datetime) -> Entry: ...
+
+    def append_many(
+        self, incident_id: uuid.UUID, drafts: Sequence[Draft], *, recorded_at: datetime
+    ) -> list[Entry]: ...
+
+    def get(self, incident_id: uuid.UUID, seq: int) -> Entry | None: ...
+
+    def list(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Entry]: ...
+
+    def count(self, incident_id: uuid.UUID) -> int: ...
+
+    def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
+        """Every stored entry, in chain order, as read from storage (for verification)."""
+        ...
+
+
+class TaskRepository(Protocol):
+    def add(self, task: Task) -> None: ...
+
+    def get(self, incident_id: uuid.UUID, seq: int) -> Task | None: ...
+
+    def save(self, task: Task) -> None: ...
+
+    def list(self, incident_id: uuid.UUID, *, open_only: bool = False) -> list[Task]: ...
+
+    def next_seq(self, incident_id: uuid.UUID) -> int: ...
+
+
+class SequenceRepository(Protocol):
+    def next(self, name: str) -> int:
+        """Atomically take the next number of a named sequence (1, 2, 3 …)."""
+        ...
+
+
+class AuditRepository(Protocol):
+    def append(self, draft: AuditDraft) -> AuditRecord: ...
+
+    def list(self, where: AuditFilter) -> list[AuditRecord]: ...
+
+    def count(self) -> int: ...
+
+    def links(self) -> Iterator[StoredLink]: ...
+
+
+class UnitOfWork(Protocol):
+    incidents: IncidentRepository
+    timeline: TimelineRepository
+    tasks: TaskRepository
+    sequences: SequenceRepository
+    audit: AuditRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...
+
+
+Json = dict[str, Any]

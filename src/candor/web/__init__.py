@@ -1,0 +1,1 @@
+"""The web application: JSON API, pages and the public site."""

@@ -1,0 +1,240 @@
+"""In-memory fakes of the ports, for fast unit tests. The contract suite runs them beside SQL."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from candor.domain import audit as audit_model
+from candor.domain import timeline as timeline_model
+from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
+from candor.domain.chain import GENESIS, StoredLink
+from candor.domain.errors import Conflict
+from candor.domain.incidents import Incident
+from candor.domain.tasks import Task
+from candor.domain.timeline import Draft, Entry
+from candor.domain.vocabulary import Confidentiality
+from candor.services.context import Context
+from candor.services.ports import IncidentFilter
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@dataclass
+class Store:
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    timeline: dict[uuid.UUID, list[Entry]] = field(default_factory=dict)
+    tasks: dict[uuid.UUID, list[Task]] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+
+
+class FakeIncidents:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, incident: Incident) -> None:
+        if incident.key in self.store.incidents:
+            raise Conflict(f"{incident.key} exists")
+        self.store.incidents[incident.key] = incident
+
+    def get(self, key: str) -> Incident | None:
+        return self.store.incidents.get(key)
+
+    def get_by_id(self, id: uuid.UUID) -> Incident | None:
+        return next((i for i in self.store.incidents.values() if i.id == id), None)
+
+    def save(self, incident: Incident, *, expected_version: int) -> Incident:
+        current = self.store.incidents[incident.key]
+        if current.version != expected_version:
+            raise Conflict(f"{incident.key} was changed by someone else since you read it")
+        saved = replace(incident, version=expected_version + 1)
+        self.store.incidents[incident.key] = saved
+        return saved
+
+    def _match(self, incident: Incident, where: IncidentFilter) -> bool:
+        if where.open_only and not incident.is_open:
+            return False
+        if where.phase is not None and incident.phase is not where.phase:
+            return False
+        if where.severity is not None and incident.severity is not where.severity:
+            return False
+        if where.exercise is not None and incident.exercise is not where.exercise:
+            return False
+        if where.see_all or incident.confidentiality is Confidentiality.NORMAL:
+            return True
+        return (where.member or "") in incident.members
+
+    def list(self, where: IncidentFilter) -> list[Incident]:
+        found = [i for i in self.store.incidents.values() if self._match(i, where)]
+        found.sort(key=lambda i: (i.declared_at, i.key), reverse=True)
+        return found[where.offset : where.offset + where.limit]
+
+    def count(self, where: IncidentFilter) -> int:
+        return sum(1 for i in self.store.incidents.values() if self._match(i, where))
+
+
+class FakeTimeline:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def append(self, incident_id: uuid.UUID, draft: Draft, *, recorded_at: datetime) -> Entry:
+        return self.append_many(incident_id, [draft], recorded_at=recorded_at)[0]
+
+    def append_many(
+        self, incident_id: uuid.UUID, drafts: Sequence[Draft], *, recorded_at: datetime
+    ) -> list[Entry]:
+        entries = self.store.timeline.setdefault(incident_id, [])
+        out = []
+        for draft in drafts:
+            prev = entries[-1].hash if entries else GENESIS
+            entry = timeline_model.seal(draft, id=uuid.uuid4(), incident_id=incident_id,
+                                        seq=len(entries) + 1, prev_hash=prev,
+                                        recorded_at=recorded_at)
+            entries.append(entry)
+            out.append(entry)
+        return out
+
+    def get(self, incident_id: uuid.UUID, seq: int) -> Entry | None:
+        entries = self.store.timeline.get(incident_id, [])
+        return entries[seq - 1] if 0 < seq <= len(entries) else None
+
+    def list(self, incident_id: uuid.UUID, *, after: int = 0, limit: int | None = None,
+             newest_first: bool = False) -> list[Entry]:
+        entries = [e for e in self.store.timeline.get(incident_id, []) if e.seq > after]
+        if newest_first:
+            entries.reverse()
+        return entries[:limit] if limit is not None else entries
+
+    def count(self, incident_id: uuid.UUID) -> int:
+        return len(self.store.timeline.get(incident_id, []))
+
+    def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
+        for position, e in enumerate(self.store.timeline.get(incident_id, []), start=1):
+            yield StoredLink(
+                position=position, label=f"{label} #{e.seq}", seq=e.seq,
+                fields=timeline_model.hashed_fields(
+                    id=e.id, incident_id=e.incident_id, seq=e.seq, kind=e.kind.value,
+                    author=e.author, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+                    body=e.body, data_json=e.data_json, corrects=e.corrects),
+                content_hash=e.content_hash, prev_hash=e.prev_hash, hash=e.hash,
+            )
+
+
+class FakeTasks:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, task: Task) -> None:
+        self.store.tasks.setdefault(task.incident_id, []).append(task)
+
+    def get(self, incident_id: uuid.UUID, seq: int) -> Task | None:
+        return next((t for t in self.store.tasks.get(incident_id, []) if t.seq == seq), None)
+
+    def save(self, task: Task) -> None:
+        items = self.store.tasks[task.incident_id]
+        items[[t.id for t in items].index(task.id)] = task
+
+    def list(self, incident_id: uuid.UUID, *, open_only: bool = False) -> list[Task]:
+        items = self.store.tasks.get(incident_id, [])
+        return [t for t in items if t.status.is_open or not open_only]
+
+    def next_seq(self, incident_id: uuid.UUID) -> int:
+        return max((t.seq for t in self.store.tasks.get(incident_id, [])), default=0) + 1
+
+
+class FakeSequences:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def next(self, name: str) -> int:
+        self.store.sequences[name] = self.store.sequences.get(name, 0) + 1
+        return self.store.sequences[name]
+
+
+class FakeAudit:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def append(self, draft: AuditDraft) -> AuditRecord:
+        prev = self.store.audit[-1].hash if self.store.audit else GENESIS
+        record = audit_model.seal(draft, seq=len(self.store.audit) + 1, prev_hash=prev)
+        self.store.audit.append(record)
+        return record
+
+    def list(self, where: AuditFilter) -> list[AuditRecord]:
+        items = [r for r in reversed(self.store.audit)
+                 if (where.actor is None or r.actor == where.actor)
+                 and (where.incident_key is None or r.incident_key == where.incident_key)
+                 and (where.action_prefix is None or r.action.startswith(where.action_prefix))]
+        return items[: where.limit]
+
+    def count(self) -> int:
+        return len(self.store.audit)
+
+    def links(self) -> Iterator[StoredLink]:
+        for position, r in enumerate(self.store.audit, start=1):
+            yield StoredLink(
+                position=position, label=f"audit #{r.seq}", seq=r.seq,
+                fields=audit_model.hashed_fields(
+                    seq=r.seq, at=r.at, actor=r.actor, action=r.action,
+                    target_type=r.target_type, target_id=r.target_id,
+                    incident_key=r.incident_key, before_json=r.before_json,
+                    after_json=r.after_json, detail=r.detail),
+                content_hash=r.content_hash, prev_hash=r.prev_hash, hash=r.hash,
+            )
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the store; ``commit`` publishes the copy, so rollback is real."""
+
+    def __init__(self, shared: Store) -> None:
+        self.shared = shared
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        self.work = copy.deepcopy(self.shared)
+        self.incidents = FakeIncidents(self.work)
+        self.timeline = FakeTimeline(self.work)
+        self.tasks = FakeTasks(self.work)
+        self.sequences = FakeSequences(self.work)
+        self.audit = FakeAudit(self.work)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        return None
+
+    def commit(self) -> None:
+        self.shared.__dict__.update(copy.deepcopy(self.work).__dict__)
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.work = copy.deepcopy(self.shared)
+
+
+class FakeUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.store = Store()
+
+    def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store)
+
+
+def fake_context(clock: FakeClock | None = None, **kwargs: Any) -> Context:
+    return Context(uow=FakeUnitOfWorkFactory(), clock=clock or FakeClock(), **kwargs)
