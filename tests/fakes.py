@@ -13,7 +13,7 @@ from typing import Any, Self
 from candor.domain import audit as audit_model
 from candor.domain import timeline as timeline_model
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
-from candor.domain.chain import GENESIS, StoredLink
+from candor.domain.chain import GENESIS, StoredLink, canonical
 from candor.domain.errors import Conflict
 from candor.domain.incidents import Incident
 from candor.domain.tasks import Task
@@ -135,23 +135,23 @@ class FakeTimeline:
     def count(self, incident_id: uuid.UUID) -> int:
         return len(self.store.timeline.get(incident_id, []))
 
-    def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
-        for position, e in enumerate(self.store.timeline.get(incident_id, []), start=1):
+    def links(self, incident_id: uuid.UUID) -> Iterator[StoredLink]:
+        for e in self.store.timeline.get(incident_id, []):
             yield StoredLink(
-                position=position,
-                label=f"{label} #{e.seq}",
                 seq=e.seq,
-                fields=timeline_model.hashed_fields(
-                    id=e.id,
-                    incident_id=e.incident_id,
-                    seq=e.seq,
-                    kind=e.kind.value,
-                    author=e.author,
-                    occurred_at=e.occurred_at,
-                    recorded_at=e.recorded_at,
-                    body=e.body,
-                    data_json=e.data_json,
-                    corrects=e.corrects,
+                content=canonical(
+                    timeline_model.hashed_fields(
+                        id=e.id,
+                        incident_id=e.incident_id,
+                        seq=e.seq,
+                        kind=e.kind.value,
+                        author=e.author,
+                        occurred_at=e.occurred_at,
+                        recorded_at=e.recorded_at,
+                        body=e.body,
+                        data_json=e.data_json,
+                        corrects=e.corrects,
+                    )
                 ),
                 content_hash=e.content_hash,
                 prev_hash=e.prev_hash,
@@ -214,22 +214,22 @@ class FakeAudit:
         return len(self.store.audit)
 
     def links(self) -> Iterator[StoredLink]:
-        for position, r in enumerate(self.store.audit, start=1):
+        for r in self.store.audit:
             yield StoredLink(
-                position=position,
-                label=f"audit #{r.seq}",
                 seq=r.seq,
-                fields=audit_model.hashed_fields(
-                    seq=r.seq,
-                    at=r.at,
-                    actor=r.actor,
-                    action=r.action,
-                    target_type=r.target_type,
-                    target_id=r.target_id,
-                    incident_key=r.incident_key,
-                    before_json=r.before_json,
-                    after_json=r.after_json,
-                    detail=r.detail,
+                content=canonical(
+                    audit_model.hashed_fields(
+                        seq=r.seq,
+                        at=r.at,
+                        actor=r.actor,
+                        action=r.action,
+                        target_type=r.target_type,
+                        target_id=r.target_id,
+                        incident_key=r.incident_key,
+                        before_json=r.before_json,
+                        after_json=r.after_json,
+                        detail=r.detail,
+                    )
                 ),
                 content_hash=r.content_hash,
                 prev_hash=r.prev_hash,

@@ -28,8 +28,8 @@ TEXT_COLUMNS = {
     "content_hash": "0123456789abcdef",
     "prev_hash": "0123456789abcdef",
     "hash": "0123456789abcdef",
-    "occurred_at": string.digits,
-    "recorded_at": string.digits,
+    "occurred_at": string.digits + "T Z:-.+",
+    "recorded_at": string.digits + "T Z:-.+",
     "id": "0123456789abcdef",
 }
 CASTS = {"occurred_at": "timestamptz", "recorded_at": "timestamptz", "id": "uuid"}

@@ -10,9 +10,11 @@ Changing any byte of a stored record changes its content hash; deleting or reord
 breaks the link to the previous one; rewriting the whole tail consistently would need the hashes
 exported earlier (reports and backups carry the head hash), so an edit is always detectable.
 
-Canonical content is a sequence of fields, each written as ``<length>:<utf-8 text>`` (a netstring
-without the trailing comma), which is unambiguous and much faster than JSON. Field order is fixed
-by the caller. Instants are written as UTC with microseconds: ``2026-03-02T14:00:00.000000Z``.
+Canonical content is a sequence of fields, each written as ``<length>:<text>`` (a netstring
+without the trailing comma; the length counts characters) or ``~`` for a missing value. It is
+unambiguous, much faster than JSON, and simple enough that the databases can build it themselves
+when verifying (see ``candor.adapters.db.chains``). Field order is fixed by the caller. Instants
+are written as UTC with microseconds: ``2026-03-02T14:00:00.000000Z``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 GENESIS = "0" * 64
 
@@ -52,19 +55,24 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__} in a hashed record")
 
 
-def encode(fields: Sequence[Field]) -> bytes:
+def canonical(fields: Sequence[Field]) -> str:
     parts: list[str] = []
     for value in fields:
         if value is None:
-            text = "\x00"  # distinct from the empty string
-        elif isinstance(value, bool):
+            parts.append("~")
+            continue
+        if isinstance(value, bool):
             text = "true" if value else "false"
         elif isinstance(value, datetime):
             text = canonical_instant(value)
         else:
             text = str(value)
         parts.append(f"{len(text)}:{text}")
-    return "".join(parts).encode("utf-8", "surrogatepass")
+    return "".join(parts)
+
+
+def encode(fields: Sequence[Field]) -> bytes:
+    return canonical(fields).encode("utf-8", "surrogatepass")
 
 
 def content_hash(fields: Sequence[Field]) -> str:
@@ -87,14 +95,14 @@ def seal(prev_hash: str, fields: Sequence[Field]) -> Sealed:
     return Sealed(digest, prev_hash, link(prev_hash, digest))
 
 
-@dataclass(frozen=True, slots=True)
-class StoredLink:
-    """A record as read back from storage, for verification."""
+class StoredLink(NamedTuple):
+    """A record as read back from storage, for verification.
 
-    position: int  # 1-based, as expected by the chain
-    label: str  # how a person names the record ("INC-2026-7 #12", "audit #3051")
+    Storage adapters may yield plain tuples in this order (there may be millions of them).
+    """
+
     seq: int  # the sequence number stored in the record
-    fields: Sequence[Field]
+    content: str  # the canonical content, built from the stored fields
     content_hash: str
     prev_hash: str
     hash: str
@@ -118,57 +126,43 @@ class Verification:
         return self.first_bad is None
 
 
-def verify(records: Iterable[StoredLink], *, start_hash: str = GENESIS) -> Verification:
-    """Walk the chain in order and stop at the first record that does not verify."""
+def verify(
+    records: Iterable[tuple[int, str, str, str, str]],
+    *,
+    prefix: str = "#",
+    start_hash: str = GENESIS,
+) -> Verification:
+    """Walk the chain in order and stop at the first record that does not verify.
+
+    ``records`` are ``StoredLink``-shaped tuples in chain order; ``prefix`` names the chain in
+    messages ("INC-2026-7 #" gives "INC-2026-7 #12").
+    """
     expected_prev = start_hash
-    checked = 0
+    position = 0
     sha256 = hashlib.sha256
-    for record in records:
-        checked += 1
-        if record.seq != record.position:
+    # plain tuples and local names: this loop runs for every entry of every chain
+    for seq, content, stored_content_hash, prev_hash, stored_hash in records:
+        position += 1
+        reason = None
+        digest = sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+        if seq != position:
             reason = (
-                f"sequence gap: expected #{record.position}, found #{record.seq} "
+                f"sequence gap: expected #{position}, found #{seq} "
                 "(an entry was deleted or renumbered)"
             )
-            return Verification(
-                checked - 1, expected_prev, BadLink(record.label, record.seq, reason)
+        elif digest != stored_content_hash:
+            reason = "content does not match its hash (the entry was edited)"
+        elif prev_hash != expected_prev:
+            reason = (
+                "link to the previous entry is broken (an entry before it was removed, "
+                "inserted or rewritten)"
             )
-        try:
-            digest = sha256(encode(record.fields)).hexdigest()
-        except (UnicodeError, ValueError) as exc:  # pragma: no cover - defensive
-            return Verification(
-                checked - 1,
-                expected_prev,
-                BadLink(record.label, record.seq, f"unreadable content: {exc}"),
-            )
-        if digest != record.content_hash:
-            return Verification(
-                checked - 1,
-                expected_prev,
-                BadLink(
-                    record.label,
-                    record.seq,
-                    "content does not match its hash (the entry was edited)",
-                ),
-            )
-        if record.prev_hash != expected_prev:
-            return Verification(
-                checked - 1,
-                expected_prev,
-                BadLink(
-                    record.label,
-                    record.seq,
-                    "link to the previous entry is broken (an entry before it was removed, "
-                    "inserted or rewritten)",
-                ),
-            )
-        if link(record.prev_hash, digest) != record.hash:
-            return Verification(
-                checked - 1,
-                expected_prev,
-                BadLink(
-                    record.label, record.seq, "stored chain hash is wrong (the hash was edited)"
-                ),
-            )
-        expected_prev = record.hash
-    return Verification(checked, expected_prev, None)
+        else:
+            linked = sha256((prev_hash + digest).encode("ascii", "replace")).hexdigest()
+            if linked == stored_hash:
+                expected_prev = linked
+            else:
+                reason = "stored chain hash is wrong (the hash was edited)"
+        if reason is not None:
+            return Verification(position - 1, expected_prev, BadLink(f"{prefix}{seq}", seq, reason))
+    return Verification(position, expected_prev, None)

@@ -131,8 +131,8 @@ def hashed_fields(
     corrects: int | None,
 ) -> tuple[chain.Field, ...]:
     return (
-        str(id),
-        str(incident_id),
+        id.hex if isinstance(id, uuid.UUID) else id,
+        incident_id.hex if isinstance(incident_id, uuid.UUID) else incident_id,
         seq,
         str(kind),
         author,

@@ -25,4 +25,4 @@ def list_records(ctx: Context, actor: Actor, where: AuditFilter) -> list[AuditRe
 def verify(ctx: Context, actor: Actor) -> chain.Verification:
     require_admin(actor)
     with ctx.uow() as uow:
-        return chain.verify(uow.audit.links())
+        return chain.verify(uow.audit.links(), prefix="audit #")

@@ -79,7 +79,7 @@ class TimelineRepository(Protocol):
 
     def count(self, incident_id: uuid.UUID) -> int: ...
 
-    def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
+    def links(self, incident_id: uuid.UUID) -> Iterator[StoredLink]:
         """Every stored entry, in chain order, as read from storage (for verification)."""
         ...
 

@@ -87,4 +87,4 @@ def show(
 def verify(ctx: Context, actor: Actor, key: str) -> chain.Verification:
     with ctx.uow() as uow:
         incident = load(uow, actor, key)
-        return chain.verify(uow.timeline.links(incident.id, label=incident.key))
+        return chain.verify(uow.timeline.links(incident.id), prefix=f"{incident.key} #")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, type_coerce, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Text
 
 from candor.adapters.db.models import AuditHeadRow, AuditRow, IncidentRow, TimelineRow
 from candor.adapters.db.repositories import dialect_of
@@ -148,81 +149,35 @@ class SqlTimeline:
             ).scalar_one()
         )
 
-    def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
-        raw_times = dialect_of(self.session) == "sqlite"
-        occurred = (
-            type_coerce(TimelineRow.occurred_at, Text) if raw_times else TimelineRow.occurred_at
+    def links(self, incident_id: uuid.UUID) -> Iterator[StoredLink]:
+        dialect = dialect_of(self.session)
+        # incident_id is the same for every row (it is the filter), so it is bound, not read;
+        # an entry moved to another incident leaves a gap in this chain and is caught there.
+        piece = f"{len(incident_id.hex)}:{incident_id.hex}"
+        sql = canonical_sql(
+            dialect,
+            [
+                ("uuid", "id"),
+                ("param", "incident_piece"),
+                ("int", "seq"),
+                ("text", "kind"),
+                ("text", "author"),
+                ("instant", "occurred_at"),
+                ("instant", "recorded_at"),
+                ("text", "body"),
+                ("text", "data_json"),
+                ("int?", "corrects"),
+            ],
         )
-        recorded = (
-            type_coerce(TimelineRow.recorded_at, Text) if raw_times else TimelineRow.recorded_at
-        )
-        # Read the stored text as is (no parsing that could fail on a tampered row) in chunks,
-        # so verifying a long chain needs little memory.
         query = (
-            select(
-                type_coerce(TimelineRow.id, Text) if raw_times else TimelineRow.id,
-                literal(str(incident_id)),
-                TimelineRow.seq,
-                TimelineRow.kind,
-                TimelineRow.author,
-                occurred,
-                recorded,
-                TimelineRow.body,
-                TimelineRow.data_json,
-                TimelineRow.corrects,
-                TimelineRow.content_hash,
-                TimelineRow.prev_hash,
-                TimelineRow.hash,
-            )
-            .where(TimelineRow.incident_id == incident_id)
-            .order_by(TimelineRow.seq)
-            .execution_options(yield_per=5000)
+            f"SELECT seq, {sql}, content_hash, prev_hash, hash FROM timeline_entries "  # noqa: S608
+            f"WHERE incident_id = {_param(dialect, 'incident')} ORDER BY seq"
         )
-        fields = timeline_model.hashed_fields
-        for position, (
-            id_,
-            inc,
-            seq,
-            kind,
-            author,
-            occ,
-            rec,
-            body,
-            data_json,
-            corrects,
-            ch,
-            ph,
-            h,
-        ) in enumerate(self.session.execute(query), start=1):
-            if raw_times and isinstance(id_, str) and len(id_) == 32:
-                id_ = str(uuid.UUID(hex=id_)) if _is_hex(id_) else "invalid:" + id_
-            yield StoredLink(
-                position=position,
-                label=f"{label} #{seq}",
-                seq=seq,
-                fields=fields(
-                    id=id_,
-                    incident_id=inc,
-                    seq=seq,
-                    kind=kind,
-                    author=author,
-                    occurred_at=occ,
-                    recorded_at=rec,
-                    body=body,
-                    data_json=data_json,
-                    corrects=corrects,
-                ),
-                content_hash=ch,
-                prev_hash=ph,
-                hash=h,
-            )
-
-
-_HEX = frozenset("0123456789abcdef")
-
-
-def _is_hex(text: str) -> bool:
-    return set(text) <= _HEX
+        params = {
+            "incident": incident_id.hex if dialect == "sqlite" else incident_id,
+            "incident_piece": piece,
+        }
+        yield from _stream(self.session, query, params)
 
 
 class SqlAudit:
@@ -305,60 +260,135 @@ class SqlAudit:
         return int(self.session.execute(select(func.count()).select_from(AuditRow)).scalar_one())
 
     def links(self) -> Iterator[StoredLink]:
-        raw_times = dialect_of(self.session) == "sqlite"
-        at = type_coerce(AuditRow.at, Text) if raw_times else AuditRow.at
-        query = (
-            select(
-                AuditRow.seq,
-                at,
-                AuditRow.actor,
-                AuditRow.action,
-                AuditRow.target_type,
-                AuditRow.target_id,
-                AuditRow.incident_key,
-                AuditRow.before_json,
-                AuditRow.after_json,
-                AuditRow.detail,
-                AuditRow.content_hash,
-                AuditRow.prev_hash,
-                AuditRow.hash,
-            )
-            .order_by(AuditRow.seq)
-            .execution_options(yield_per=5000)
+        sql = canonical_sql(
+            dialect_of(self.session),
+            [
+                ("int", "seq"),
+                ("instant", "at"),
+                ("text", "actor"),
+                ("text", "action"),
+                ("text", "target_type"),
+                ("text", "target_id"),
+                ("text?", "incident_key"),
+                ("text?", "before_json"),
+                ("text?", "after_json"),
+                ("text", "detail"),
+            ],
         )
-        fields = audit_model.hashed_fields
-        for position, (
-            seq,
-            at_,
-            actor,
-            action,
-            ttype,
-            tid,
-            key,
-            before,
-            after,
-            detail,
-            ch,
-            ph,
-            h,
-        ) in enumerate(self.session.execute(query), start=1):
-            yield StoredLink(
-                position=position,
-                label=f"audit #{seq}",
-                seq=seq,
-                fields=fields(
-                    seq=seq,
-                    at=at_,
-                    actor=actor,
-                    action=action,
-                    target_type=ttype,
-                    target_id=tid,
-                    incident_key=key,
-                    before_json=before,
-                    after_json=after,
-                    detail=detail,
-                ),
-                content_hash=ch,
-                prev_hash=ph,
-                hash=h,
+        query = f"SELECT seq, {sql}, content_hash, prev_hash, hash FROM audit_log ORDER BY seq"  # noqa: S608
+        yield from _stream(self.session, query, {})
+
+
+def _param(dialect: str, name: str) -> str:
+    return f"%({name})s" if dialect == "postgresql" else f":{name}"
+
+
+def canonical_sql(dialect: str, columns: list[tuple[str, str]]) -> str:
+    """SQL that builds a record's canonical content (see ``candor.domain.chain``) in the database.
+
+    Verification then reads one string per record instead of a dozen columns, and never parses
+    what is stored: on SQLite the stored text itself is hashed, so any changed byte changes the
+    hash. One ``format()`` call per row is the cheapest way both databases have to build it.
+    Kinds: ``text``, ``int``, ``uuid`` (32 hex digits), ``instant`` and ``param`` (a bound
+    parameter holding an already encoded piece); a trailing ``?`` allows NULL.
+
+    Fixed-width values (uuids, instants) get a constant length prefix: an edited value of another
+    width still changes the content, and so the hash, and the database is spared a length().
+    """
+    template: list[str] = []
+    args: list[str] = []
+    for kind, column in columns:
+        nullable = kind.endswith("?")
+        kind = kind.rstrip("?")
+        if kind == "param":
+            template.append("%s")
+            args.append(f"CAST({_param(dialect, column)} AS TEXT)")
+            continue
+        if kind == "instant":
+            expr = (
+                column
+                if dialect == "sqlite"
+                else (f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
             )
+            width: int | None = 27
+        elif kind == "uuid":
+            expr = column if dialect == "sqlite" else f"replace(CAST({column} AS TEXT), '-', '')"
+            width = 32
+        elif kind == "int":
+            expr = column if dialect == "sqlite" else f"CAST({column} AS TEXT)"
+            width = None
+        else:
+            expr = column
+            width = None
+        if nullable:
+            template.append("%s")
+            args.append(
+                f"(CASE WHEN {column} IS NULL THEN '~' ELSE length({expr})||':'||{expr} END)"
+            )
+        elif width is not None:
+            template.append(f"{width}:%s")
+            args.append(expr)
+        else:
+            template.append("%s:%s")
+            args.extend([f"length({expr})", expr])
+    pattern = "".join(template)
+    if dialect == "postgresql":
+        pattern = pattern.replace("%", "%%")  # psycopg reads % as a placeholder
+    return f"format('{pattern}', {', '.join(args)})"
+
+
+def _stream(session: Session, query: str, params: dict[str, object]) -> Iterator[StoredLink]:
+    """Rows straight from the database driver, a batch at a time, fetched ahead by a thread.
+
+    The driver's tuples are already in ``StoredLink`` order, so they are passed on as they are.
+    On PostgreSQL, while the caller hashes one batch the server builds the next (the driver
+    releases the GIL while it waits), so verification uses both cores, and a server-side cursor
+    keeps memory bounded however long the chain is.
+    """
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    if dialect_of(session) != "postgresql":
+        # SQLite runs in this process: a reader thread would only fight for the GIL
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(query, params)
+            while batch := cursor.fetchmany(_BATCH):
+                yield from batch
+        finally:
+            cursor.close()
+        return
+    cursor = dbapi.cursor(name=f"candor_chain_{uuid.uuid4().hex}")
+    batches: queue.Queue[list[StoredLink] | BaseException | None] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item: list[StoredLink] | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            cursor.execute(query, params)
+            while not stop.is_set() and (batch := cursor.fetchmany(_BATCH)):
+                put(batch)
+            put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="candor-chain-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        worker.join()
+        cursor.close()
+
+
+_BATCH = 5_000
