@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from candor.adapters import yamlfile
 from candor.domain.errors import InvalidInput, Problem, RuleFileError
+from candor.domain.secrets import Catalogue, parse_catalogue
 from candor.domain.triage import Answers, parse_answers
 from candor.domain.triage_policy import Policy, parse_policy
 
@@ -24,6 +25,7 @@ T = TypeVar("T")
 
 PACKAGE_RULES = "candor.rules"
 TRIAGE_POLICY = ("triage", "policy.yaml")
+SECRET_CATALOGUE = ("secrets.yaml",)
 
 
 def packaged_path(*parts: str) -> Path:
@@ -60,3 +62,11 @@ def _answers(data: object) -> Answers:
     if data is not None and not isinstance(data, dict):
         raise InvalidInput(Problem("answers must be a mapping of question: answer", path=()))
     return parse_answers(data)
+
+
+def load_secret_catalogue(path: Path | str | None = None) -> Catalogue:
+    if path is None:
+        return _parse_file(
+            packaged_path(*SECRET_CATALOGUE), parse_catalogue, display="candor/rules/secrets.yaml"
+        )
+    return _parse_file(path, parse_catalogue, display=None)
