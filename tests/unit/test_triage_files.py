@@ -9,7 +9,8 @@ import pytest
 from candor.adapters.rules_files import load_answers, load_triage_policy, packaged_path
 from candor.domain.errors import InvalidInput, RuleFileError
 from candor.domain.triage import Confirmation, Tri, parse_answers
-from candor.domain.triage_policy import evaluate, parse_policy, questions_used
+from candor.domain.triage_policy import evaluate, questions_used
+from candor.domain.triage_policy_parse import parse_policy
 from candor.domain.vocabulary import Kind, Severity
 
 

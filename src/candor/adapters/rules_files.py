@@ -19,7 +19,8 @@ from candor.adapters import yamlfile
 from candor.domain.errors import InvalidInput, Problem, RuleFileError
 from candor.domain.secrets import Catalogue, parse_catalogue
 from candor.domain.triage import Answers, parse_answers
-from candor.domain.triage_policy import Policy, parse_policy
+from candor.domain.triage_policy import Policy
+from candor.domain.triage_policy_parse import parse_policy
 
 T = TypeVar("T")
 
