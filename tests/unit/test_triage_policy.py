@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from candor.adapters.rules_files import load_triage_policy
 from candor.domain.triage import (
+    ANSWER_FIELDS,
     QUESTIONS,
     Answers,
     Confirmation,
@@ -248,3 +250,26 @@ def test_evaluation_is_deterministic(pair: tuple[Answers, Answers]) -> None:
     assert evaluate(POLICY, answers) == evaluate(POLICY, answers)
     # and does not depend on how the policy object was obtained
     assert evaluate(load_triage_policy(), answers) == evaluate(POLICY, answers)
+
+
+@settings(max_examples=100, deadline=None)
+@given(answer_pairs(), st.frozensets(st.sampled_from(["data_elements", "customer_secrets"])))
+def test_answers_survive_storage_as_plain_data(
+    pair: tuple[Answers, Answers], answered_sets: frozenset[str]
+) -> None:
+    original = pair[0]
+    # contradictions the parser refuses never reach storage
+    assume(
+        original.access is not Confirmation.RULED_OUT
+        or original.exfiltration in (Confirmation.RULED_OUT, Confirmation.UNKNOWN)
+    )
+    if original.data_elements and original.personal_data is Tri.UNKNOWN:
+        # the parser reads listed elements as personal_data: yes; stored answers come from it
+        original = dataclasses.replace(original, personal_data=Tri.YES)
+    marked = Answers(
+        **{name: getattr(original, name) for name in ANSWER_FIELDS},
+        answered=answered_sets | {"personal_data"},
+    )
+    reloaded = parse_answers(marked.as_dict())
+    assert reloaded == marked
+    assert reloaded.unanswered() == marked.unanswered()

@@ -209,7 +209,7 @@ class Answers:
         for question in QUESTIONS:
             value = self.value(question.id)
             if question.scale is Scale.SET:
-                if question.id not in self.answered:
+                if not value and question.id not in self.answered:
                     out.append(question.id)
             elif question.scale is Scale.COUNT:
                 if value is None:
@@ -219,10 +219,17 @@ class Answers:
         return tuple(out)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values, sets sorted, in questionnaire order."""
+        """Plain JSON-able values in questionnaire order; ``parse_answers`` reads them back.
+
+        A list never answered is None, so storing and reloading keeps "none" apart from "not
+        asked yet"."""
         out: dict[str, Any] = {}
         for question in QUESTIONS:
-            out[question.id] = display_value(self.value(question.id))
+            value = self.value(question.id)
+            if question.scale is Scale.SET and not value and question.id not in self.answered:
+                out[question.id] = None
+            else:
+                out[question.id] = display_value(value)
         return out
 
 
