@@ -214,6 +214,7 @@ NEAR_MISSES: dict[str, str] = {
     "aws key id with 0/1/8/9": "AK" + "IA" + "0123456789ABCDEF",
     "aws key id too short": "AK" + "IA" + rnd("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 15, 60),
     "aws documentation example": "AK" + "IA" + "IOSFODNN7" + "EXAMPLE",
+    "aws documentation secret": "aws_secret_access_key = " + rnd(B64, 30, 77) + "EXAMPLE" + "KEY",
     "aws secret without a label": rnd(B64, 40, 61),
     "aws secret one character long": "aws_secret_access_key = " + rnd(B64, 41, 62),
     "github token too short": "gh" + "p_" + rnd(ALNUM, 35, 63),
