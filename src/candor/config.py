@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,37 @@ class WebSettings(BaseModel):
     workers: int = Field(1, ge=1, le=64, description="Web server worker processes.")
 
 
+class SecurityTxtSettings(BaseModel):
+    """What /.well-known/security.txt says (RFC 9116); checked by `candor securitytxt check`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contact: list[str] = Field(
+        default_factory=list,
+        description="Where to report security issues, preferred first: mailto:, https: or tel: "
+        "URIs.",
+    )
+    expires: datetime | None = Field(
+        None,
+        description="When the file goes stale (RFC 3339, e.g. 2027-05-31T23:59:59Z); less than a "
+        "year ahead. Renew it before it passes.",
+    )
+    encryption: list[str] = Field(
+        default_factory=list, description="https: URI of the OpenPGP key reporters should use."
+    )
+    policy: list[str] = Field(default_factory=list, description="Disclosure policy page.")
+    preferred_languages: list[str] = Field(
+        default_factory=list, description='Language tags, e.g. ["en", "de"].'
+    )
+    canonical: list[str] = Field(
+        default_factory=list,
+        description="Where the file is published; default: web.public_url + "
+        "/.well-known/security.txt when that is https.",
+    )
+    acknowledgments: list[str] = Field(default_factory=list, description="Hall-of-fame page.")
+    hiring: list[str] = Field(default_factory=list, description="Security job openings.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -97,6 +129,7 @@ class Settings(BaseSettings):
     )
     organization: OrganizationSettings = Field(default_factory=OrganizationSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    security_txt: SecurityTxtSettings = Field(default_factory=SecurityTxtSettings)
 
     @property
     def config_path(self) -> Path:

@@ -11,7 +11,17 @@ import sys
 import typer
 
 from candor import __version__
-from candor.cli import audit, incidents, roles, tasks, timeline, workspace
+from candor.cli import (
+    audit,
+    incidents,
+    roles,
+    secrets,
+    securitytxt,
+    tasks,
+    timeline,
+    triage,
+    workspace,
+)
 from candor.cli.common import closing_app, err, state
 from candor.domain.errors import CandorError
 
@@ -52,6 +62,9 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(triage.app, name="triage", help="Classify an incident from questionnaire answers.")
+app.add_typer(secrets.app, name="secrets", help="Identify a leaked secret and how to rotate it.")
+app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check security.txt.")
 
 
 def main(argv: list[str] | None = None) -> int:
