@@ -11,7 +11,7 @@ import sys
 import typer
 
 from candor import __version__
-from candor.cli import audit, incidents, roles, tasks, timeline, workspace
+from candor.cli import audit, incidents, roles, stix, tasks, timeline, veris, workspace
 from candor.cli.common import closing_app, err, state
 from candor.domain.errors import CandorError
 
@@ -52,6 +52,8 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(stix.app, name="stix", help="Check STIX 2.1 bundles of shared indicators.")
+app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 
 
 def main(argv: list[str] | None = None) -> int:

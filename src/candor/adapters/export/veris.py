@@ -108,10 +108,12 @@ def _problems_of(error: ValidationError) -> list[Problem]:
         extra = [k for k in error.instance if k not in allowed]
         return [Problem("is not a VERIS 1.4 field", field=_dotted([*base, name])) for name in extra]
     where = _dotted(base) or "(record)"
-    message = error.message
-    if len(message) > 300:  # enum errors list hundreds of values; the schema has them
-        message = message[:300] + "…"
-    return [Problem(message, field=where)]
+    if error.validator == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        # some enumerations have hundreds of values (countries, currencies): show a few
+        shown = ", ".join(allowed[:8]) + (f" … ({len(allowed)} in all)" if len(allowed) > 8 else "")
+        return [Problem(f"{error.instance!r} is not a VERIS 1.4 value", field=where, hint=shown)]
+    return [Problem(error.message, field=where)]
 
 
 def validate(record: Any, *, lenient_plus: bool = False) -> list[Problem]:
