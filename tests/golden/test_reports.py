@@ -256,3 +256,21 @@ def test_public_writeup_names_no_people_and_no_internals() -> None:
     assert "## What we are changing" in text
     assert "Enable secret scanning on all repositories" in text
     assert "Detection" in text  # the milestones, without the team's own timeline notes
+
+
+def test_pdf_never_draws_a_missing_glyph() -> None:
+    doc = document.Document(
+        "Arrows → and ✓ marks",
+        (document.Paragraph.of("why → because; 漢字 – “ok” € ≤ 5"),),
+    )
+    text = PdfReader(io.BytesIO(pdf.render_pdf(doc))).pages[0].extract_text()
+    assert "why -> because; ?? – “ok” € ≤ 5" in text
+    assert "Arrows -> and [x] marks" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=40))
+def test_printable_keeps_only_what_the_font_draws(text: str) -> None:
+    out = pdf.printable(text)
+    glyphs = {ord(c) for c in out if c not in "\n\t"}
+    assert glyphs <= set(pdf._glyphs())

@@ -103,11 +103,34 @@ def _styles() -> StyleSheet1:
     return sheet
 
 
+# Stand-ins for characters Vera lacks but reports do use; anything else it lacks becomes "?"
+# rather than an empty box, so a reader sees that something was replaced.
+FALLBACK = {"→": "->", "←": "<-", "⇒": "=>", "↳": "->", "✓": "[x]", "✔": "[x]", "✗": "[ ]"}
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    font = pdfmetrics.getFont(register_fonts())
+    return frozenset(font.face.charToGlyph)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the embedded font can draw (line breaks kept)."""
+    glyphs = _glyphs()
+    out = []
+    for char in text:
+        if char in "\n\t" or ord(char) in glyphs:
+            out.append(char)
+        else:
+            out.append(FALLBACK.get(char, "?"))
+    return "".join(out)
+
+
 def _markup(runs: tuple[Run, ...]) -> str:
     """ReportLab paragraph markup: escaped text with <b>, <i> and a tinted span for code."""
     parts = []
     for run in runs:
-        text = escape(run.text).replace("\n", "<br/>")
+        text = escape(printable(run.text)).replace("\n", "<br/>")
         if run.code:
             text = f'<font backColor="#F0F0F0">{text}</font>'
         if run.bold:
@@ -132,7 +155,7 @@ class _Outlined(SimpleDocTemplate):  # type: ignore[misc]
 
 
 def _heading(text: str, style: ParagraphStyle, level: int) -> RLParagraph:
-    paragraph = RLParagraph(escape(text), style)
+    paragraph = RLParagraph(escape(printable(text)), style)
     paragraph._outline_level = level
     return paragraph
 
@@ -140,7 +163,7 @@ def _heading(text: str, style: ParagraphStyle, level: int) -> RLParagraph:
 def _flowables(doc: Document, sheet: StyleSheet1, width: float) -> list[Any]:
     story: list[Any] = [_heading(doc.title, sheet["Title"], 0)]
     if doc.subtitle:
-        story.append(RLParagraph(escape(doc.subtitle), sheet["Sub"]))
+        story.append(RLParagraph(escape(printable(doc.subtitle)), sheet["Sub"]))
     for block in doc.blocks:
         if isinstance(block, Heading):
             level = min(block.level, 4)
@@ -171,7 +194,7 @@ def _flowables(doc: Document, sheet: StyleSheet1, width: float) -> list[Any]:
             story.append(_table(block, sheet, width))
             story.append(Spacer(1, 3 * mm))
         elif isinstance(block, Code):
-            story.append(Preformatted(block.text, sheet["Mono"]))
+            story.append(Preformatted(printable(block.text), sheet["Mono"]))
     return story
 
 
@@ -179,9 +202,9 @@ def _table(block: Table, sheet: StyleSheet1, width: float) -> RLTable:
     weights = block.widths or tuple(1.0 for _ in block.header)
     total = sum(weights)
     widths = [width * w / total for w in weights]
-    rows = [[RLParagraph(escape(h), sheet["HeadCell"]) for h in block.header]]
+    rows = [[RLParagraph(escape(printable(h)), sheet["HeadCell"]) for h in block.header]]
     rows += [
-        [RLParagraph(escape(c).replace("\n", "<br/>"), sheet["Cell"]) for c in r]
+        [RLParagraph(escape(printable(c)).replace("\n", "<br/>"), sheet["Cell"]) for c in r]
         for r in block.rows
     ]
     table = RLTable(rows, colWidths=widths, repeatRows=1)
@@ -231,11 +254,13 @@ def render_pdf(doc: Document, *, reproducible: bool = False) -> bytes:
         if doc.marking:
             canvas.setFillColor(MARK_COLOUR)
             canvas.setFont(f"{family}-Bold", 8)
-            canvas.drawCentredString(width / 2, height - 11 * mm, doc.marking)
-            canvas.drawCentredString(width / 2, 11 * mm, doc.marking)
+            canvas.drawCentredString(width / 2, height - 11 * mm, printable(doc.marking))
+            canvas.drawCentredString(width / 2, 11 * mm, printable(doc.marking))
         canvas.setFillColor(colors.grey)
         canvas.setFont(family, 7.5)
-        canvas.drawRightString(width - 18 * mm, 6.5 * mm, f"{doc.title} — page {template.page}")
+        canvas.drawRightString(
+            width - 18 * mm, 6.5 * mm, printable(f"{doc.title} — page {template.page}")
+        )
         canvas.restoreState()
 
     frame.build(
