@@ -7,7 +7,7 @@ prepared at counsel's direction is counsel's call, not the tool's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from candor.adapters.export import pdf, word
@@ -22,9 +22,10 @@ from candor.adapters.export.document import (
     Table,
     to_markdown,
 )
+from candor.adapters.formatting import duration, margin, when
 from candor.domain.fivewhys import WhyChain
 from candor.domain.incidents import CLOCK_DESCRIPTIONS, Incident
-from candor.domain.metrics import MEASURE_LABELS, IncidentMetrics, ObligationState
+from candor.domain.metrics import MEASURE_LABELS, IncidentMetrics
 from candor.domain.milestones import MILESTONE_LABELS
 from candor.domain.retros import Retro, Review
 from candor.domain.timeline import Entry
@@ -44,37 +45,6 @@ def render(doc: Document, fmt: Format | str) -> bytes:
     if fmt is Format.DOCX:
         return word.render_docx(doc)
     return pdf.render_pdf(doc)
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
-def duration(value: timedelta | None) -> str:
-    """``1 d 2 h``, ``3 h 05 min``, ``12 min``; negative spans read ``−1 h 10 min``."""
-    if value is None:
-        return "—"
-    sign = "−" if value < timedelta(0) else ""
-    minutes = int(abs(value).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        text = f"{days} d {hours} h" if hours else f"{days} d"
-    elif hours:
-        text = f"{hours} h {mins:02d} min" if mins else f"{hours} h"
-    else:
-        text = f"{mins} min"
-    return sign + text
-
-
-def margin(value: timedelta | None, state: ObligationState) -> str:
-    if value is None:
-        return "—"
-    if state is ObligationState.MISSED or value < timedelta(0):
-        return f"late by {duration(abs(value))}"
-    if state is ObligationState.PENDING:
-        return f"{duration(value)} left"
-    return f"{duration(value)} to spare"
 
 
 def _marking(privileged: bool) -> str | None:

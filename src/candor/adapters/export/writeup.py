@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from candor.adapters.export.document import Block, Bullets, Document, Heading, Paragraph
-from candor.adapters.export.reports import when
+from candor.adapters.formatting import when
 from candor.domain.incidents import Incident
 from candor.domain.milestones import MILESTONE_LABELS
 from candor.domain.redact import Scrubber
