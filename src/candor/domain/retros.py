@@ -25,11 +25,11 @@ from candor.domain.errors import IllegalTransition, InvalidInput, Problem, Probl
 from candor.domain.fivewhys import BlamelessPolicy, Hint, Nudge, WhyChain
 from candor.domain.incidents import Incident
 from candor.domain.milestones import Moment
+from candor.domain.retro_items import ActionItem as ActionItem
+from candor.domain.retro_items import ActionKind as ActionKind
+from candor.domain.retro_items import ActionStatus as ActionStatus
+from candor.domain.retro_items import TimelineItem as TimelineItem
 from candor.domain.retro_items import (
-    ActionItem,
-    ActionKind,
-    ActionStatus,
-    TimelineItem,
     list_field,
     parse_action_item,
     parse_chain,
