@@ -87,3 +87,43 @@ def test_veris_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, out, _ = run(capsys, "veris", "validate", str(good))
     assert code == 0
     assert "valid VERIS 1.4 record" in out
+
+
+def test_stix_bundle_from_an_ioc_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    iocs = tmp_path / "iocs.yaml"
+    iocs.write_text(
+        "tlp: green\nindicators:\n"
+        "  - {type: ipv4, value: 203.0.113.7, description: C2}\n"
+        "  - {type: aws_access_key_id, value: AKIAIOSFODNN7EXAMPLE, tlp: amber}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bundle.json"
+    code, printed, _ = run(
+        capsys, "stix", "bundle", str(iocs), "--org", "Example", "--out", str(out)
+    )
+    assert code == 0
+    assert "2 indicators" in printed
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    assert stix.validate_bundle(bundle) == []
+    assert sum(o["type"] == "indicator" for o in bundle["objects"]) == 2
+
+
+def test_stix_bundle_names_bad_rows_by_line_and_refuses_red(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    iocs = tmp_path / "iocs.yaml"
+    iocs.write_text(
+        "tlp: green\nindicators:\n"
+        "  - {type: ipv4, value: 300.1.1.1}\n"
+        "  - {type: sha256, value: abc}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "stix", "bundle", str(iocs), "--org", "Example")
+    assert code == 1
+    assert "iocs.yaml:3:" in err
+    assert "iocs.yaml:4:" in err
+    iocs.write_text("- {type: domain, value: secret.example, tlp: red}\n", encoding="utf-8")
+    code, out, err = run(capsys, "stix", "bundle", str(iocs), "--org", "Example")
+    assert code == 1
+    assert out == ""
+    assert "domain secret.example is TLP:RED" in err

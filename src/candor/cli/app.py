@@ -52,7 +52,7 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
-app.add_typer(stix.app, name="stix", help="Check STIX 2.1 bundles of shared indicators.")
+app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")
 app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 
 
