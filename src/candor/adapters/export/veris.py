@@ -109,9 +109,9 @@ def _problems_of(error: ValidationError) -> list[Problem]:
         return [Problem("is not a VERIS 1.4 field", field=_dotted([*base, name])) for name in extra]
     where = _dotted(base) or "(record)"
     if error.validator == "enum":
-        allowed = [str(v) for v in error.validator_value]
+        values = [str(v) for v in error.validator_value]
         # some enumerations have hundreds of values (countries, currencies): show a few
-        shown = ", ".join(allowed[:8]) + (f" … ({len(allowed)} in all)" if len(allowed) > 8 else "")
+        shown = ", ".join(values[:8]) + (f" … ({len(values)} in all)" if len(values) > 8 else "")
         return [Problem(f"{error.instance!r} is not a VERIS 1.4 value", field=where, hint=shown)]
     return [Problem(error.message, field=where)]
 
