@@ -17,9 +17,11 @@ from candor.cli import (
     roles,
     secrets,
     securitytxt,
+    stix,
     tasks,
     timeline,
     triage,
+    veris,
     workspace,
 )
 from candor.cli.common import closing_app, err, state
@@ -65,6 +67,8 @@ app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
 app.add_typer(triage.app, name="triage", help="Classify an incident from questionnaire answers.")
 app.add_typer(secrets.app, name="secrets", help="Identify a leaked secret and how to rotate it.")
 app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check security.txt.")
+app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")
+app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 
 
 def main(argv: list[str] | None = None) -> int:
