@@ -248,7 +248,7 @@ class Revision:
 @dataclass(frozen=True, slots=True)
 class Publisher:
     name: str
-    namespace: str  # the publisher's URL, as CSAF wants it
+    namespace: str | None = None  # the publisher's URL; CSAF needs it, CVE and OSV do not
     category: str = "vendor"
     contact: str | None = None
     cna_org_id: str | None = None  # the CVE Program's UUID for the publishing CNA

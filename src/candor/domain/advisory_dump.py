@@ -74,7 +74,8 @@ def dump_advisory(advisory: Advisory) -> dict[str, Any]:
 
 
 def _publisher(p: Publisher) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name, "namespace": p.namespace}
+    out: dict[str, Any] = {"name": p.name}
+    _put(out, "namespace", p.namespace)
     if p.category != "vendor":
         out["category"] = p.category
     _put(out, "contact", p.contact)

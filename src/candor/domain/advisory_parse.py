@@ -311,7 +311,7 @@ def _publisher(r: _Reader, value: object, path: Path) -> Publisher:
         value, path, {"name", "namespace", "category", "contact", "cna_org_id", "cna_short_name"}
     )
     name = r.text(data, "name", path, required=True, max_len=512) or ""
-    namespace = r.url(r.text(data, "namespace", path, required=True), (*path, "namespace")) or ""
+    namespace = r.url(r.text(data, "namespace", path), (*path, "namespace"))
     category = r.text(data, "category", path) or "vendor"
     if category not in PUBLISHER_CATEGORIES:
         r.add(
