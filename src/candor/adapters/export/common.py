@@ -39,19 +39,38 @@ ECOSYSTEM_BY_URL = {url: eco for eco, url in COLLECTION_URLS.items()}
 
 # purl types of the same registries, for package URLs built from an ecosystem.
 PURL_TYPES = {
-    "PyPI": "pypi", "npm": "npm", "Maven": "maven", "Go": "golang", "crates.io": "cargo",
-    "RubyGems": "gem", "NuGet": "nuget", "Packagist": "composer", "Hex": "hex", "Pub": "pub",
-}  # fmt: skip
+    "PyPI": "pypi",
+    "npm": "npm",
+    "Maven": "maven",
+    "Go": "golang",
+    "crates.io": "cargo",
+    "RubyGems": "gem",
+    "NuGet": "nuget",
+    "Packagist": "composer",
+    "Hex": "hex",
+    "Pub": "pub",
+}
 
 # The version scheme (CVE versionType) an OSV ECOSYSTEM range means, per ecosystem. The record
 # keeps the CVE spelling because CVE records are the richest source; OSV's SEMVER and GIT are
 # "semver" and "git", and every other scheme is an ECOSYSTEM range.
 ECOSYSTEM_SCHEMES = {
-    "PyPI": "python", "Maven": "maven", "RubyGems": "gem", "NuGet": "nuget", "npm": "npm",
-    "Packagist": "composer", "crates.io": "cargo", "Debian": "deb", "Ubuntu": "deb",
-    "Alpine": "apk", "Red Hat": "rpm", "AlmaLinux": "rpm", "Rocky Linux": "rpm", "SUSE": "rpm",
+    "PyPI": "python",
+    "Maven": "maven",
+    "RubyGems": "gem",
+    "NuGet": "nuget",
+    "npm": "npm",
+    "Packagist": "composer",
+    "crates.io": "cargo",
+    "Debian": "deb",
+    "Ubuntu": "deb",
+    "Alpine": "apk",
+    "Red Hat": "rpm",
+    "AlmaLinux": "rpm",
+    "Rocky Linux": "rpm",
+    "SUSE": "rpm",
     "openSUSE": "rpm",
-}  # fmt: skip
+}
 
 # OSV reference types ↔ CVE reference tags. The record keeps CVE tags (the larger vocabulary);
 # an OSV type with no CVE tag is kept as an x_ extension tag, which CVE allows.
@@ -178,6 +197,37 @@ def leftover(data: Mapping[str, Any], known: Iterable[str]) -> JSON:
 def build(data: JSON) -> Advisory:
     """Every import ends here: the same parser and checks as a hand-written advisory."""
     return parse_advisory(data, scorer=cvss.score)
+
+
+def same_time(original: Any, value: datetime | None) -> str | None:
+    """The imported spelling of a time (``.000Z``, ``+00:00``, a zone left out) while it still
+    names the same instant, else Candor's own."""
+    if value is None:
+        return None
+    if isinstance(original, str):
+        text = (
+            original
+            if original[10:].count("Z") or "+" in original[10:] or "-" in original[10:]
+            else original + "Z"
+        )
+        try:
+            if datetime.fromisoformat(text) == value:
+                return original
+        except ValueError:
+            pass
+    return instant(value)
+
+
+def split_reuse(original: Any, produced: list[Any], project: Callable[[Any], Any]) -> list[Any]:
+    """Like ``reuse`` for lists where only some items are modelled (those ``project`` maps to
+    something): the others are always kept, after the modelled ones."""
+    if not isinstance(original, list):
+        return produced
+    modelled = [x for x in original if project(x)]
+    rest = [x for x in original if not project(x)]
+    if reuse(modelled, produced, project) is modelled:
+        return original
+    return [*produced, *rest]
 
 
 def text_time(value: datetime | None) -> str | None:

@@ -49,9 +49,18 @@ SEVERITY_TYPES = {
     CvssVersion.V4_0: "CVSS_V4",
 }
 TOP_KEYS = (
-    "schema_version", "id", "modified", "published", "aliases", "summary", "details",
-    "severity", "affected", "references", "credits",
-)  # fmt: skip
+    "schema_version",
+    "id",
+    "modified",
+    "published",
+    "aliases",
+    "summary",
+    "details",
+    "severity",
+    "affected",
+    "references",
+    "credits",
+)
 AFFECTED_KEYS = ("package", "ranges", "versions")
 CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 
