@@ -230,5 +230,26 @@ def split_reuse(original: Any, produced: list[Any], project: Callable[[Any], Any
     return [*produced, *rest]
 
 
+def replace_first(
+    original: Any,
+    match: Callable[[Any], bool],
+    produced: Any | None,
+    same: Callable[[Any], bool],
+) -> list[Any]:
+    """For a list of which the record models one item (the first that ``match``es: a CVE
+    description in English, a CSAF summary note): the imported list with that item kept while
+    ``same`` says it still agrees with the record, replaced when not, dropped when the record
+    has none, and ``produced`` alone when nothing was imported."""
+    if not isinstance(original, list):
+        return [produced] if produced is not None else []
+    for i, item in enumerate(original):
+        if match(item):
+            if produced is not None and same(item):
+                return original
+            middle = [produced] if produced is not None else []
+            return [*original[:i], *middle, *original[i + 1 :]]
+    return [produced, *original] if produced is not None else original
+
+
 def text_time(value: datetime | None) -> str | None:
     return instant(value) if value is not None else None

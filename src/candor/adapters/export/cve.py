@@ -26,6 +26,7 @@ from candor.adapters.export.common import (
     intervals,
     leftover,
     overlay,
+    replace_first,
     reuse,
     same_time,
     split_reuse,
@@ -223,15 +224,13 @@ def to_cve(advisory: Advisory, *, index: int = 0) -> JSON:
 
 
 def _descriptions(original: Any, lang: str, description: str) -> list[JSON]:
-    produced = [{"lang": lang, "value": description}]
-    if isinstance(original, list):
-        # the record models the first English description; others (translations, media) stay
-        for i, item in enumerate(original):
-            if str(item.get("lang", "")).lower().startswith("en"):
-                if item.get("value", "").strip() == description:
-                    return original
-                return [*original[:i], *produced, *original[i + 1 :]]
-    return produced
+    # the record models the first English description; others (translations, media) stay
+    return replace_first(
+        original,
+        lambda d: str(d.get("lang", "")).lower().startswith("en"),
+        {"lang": lang, "value": description},
+        lambda d: str(d.get("value", "")).strip() == description,
+    )
 
 
 def _cwe_ids(item: JSON) -> list[str]:
