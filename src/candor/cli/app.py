@@ -11,7 +11,7 @@ import sys
 import typer
 
 from candor import __version__
-from candor.cli import audit, incidents, roles, tasks, timeline, workspace
+from candor.cli import advisories, audit, incidents, roles, tasks, timeline, workspace
 from candor.cli.common import closing_app, err, state
 from candor.domain.errors import CandorError
 
@@ -52,6 +52,7 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(advisories.app, name="advisory", help="CVE, CSAF and OSV advisories from one record.")
 
 
 def main(argv: list[str] | None = None) -> int:

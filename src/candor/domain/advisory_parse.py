@@ -53,7 +53,7 @@ E = TypeVar("E")
 _NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 PUBLISHER_CATEGORIES = ("coordinator", "discoverer", "other", "translator", "user", "vendor")
-QUOTE_VERSION = "write the version in quotes ('{}'): unquoted, YAML reads it as a number"
+QUOTE_VERSION = "write versions in quotes: unquoted, YAML read this one as the number {}"
 TITLE_MAX = 256  # CVE's limit for a title
 TEXT_MAX = 100_000
 

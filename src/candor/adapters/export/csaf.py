@@ -26,9 +26,9 @@ from candor.adapters.export.common import (
     JSON,
     extras_of,
     overlay,
+    replace_first,
     reuse,
     same_time,
-    replace_first,
     split_reuse,
 )
 from candor.adapters.export.csaf_vers import to_vers
@@ -178,6 +178,8 @@ def _default_path(a: Affected) -> tuple[tuple[str, str], ...]:
 
 
 def _full_name(a: Affected, version: str | None) -> str:
+    if version and version.startswith("vers:"):
+        version = version.split("/", 1)[-1]  # "ACME agent >=1.0|<1.4", as CSAF's examples say
     parts = [p for p in (a.vendor, a.product or a.package, version) if p]
     return " ".join(parts)
 
@@ -262,7 +264,8 @@ def check(advisory: Advisory) -> list[Problem]:
                 Problem(
                     "CSAF needs the CWE's name as well as its id",
                     field=f"vulnerabilities[{i}].cwe[0]",
-                    hint="e.g. {id: CWE-532, name: Insertion of Sensitive Information into Log File}",
+                    hint="e.g. {id: CWE-532, name: Insertion of Sensitive Information into "
+                    "Log File}",
                 )
             )
         if (v.remediations or v.workarounds or v.scores) and not v.affected:
@@ -467,14 +470,16 @@ def _vulnerability(
         out["cwe"] = {"id": v.cwes[0].id, "name": v.cwes[0].name}
     if v.published:
         out["release_date"] = same_time(extras.get("release_date"), v.published)
+    # a vulnerability without its own description is described by the advisory's
+    text = v.description or advisory.description
     description = None
-    if v.description:
-        description = {"category": "description", "title": DESCRIPTION_NOTE, "text": v.description}
+    if text:
+        description = {"category": "description", "title": DESCRIPTION_NOTE, "text": text}
     notes = replace_first(
         extras.get("notes"),
         lambda n: n.get("category") == "description",
         description,
-        lambda n: str(n.get("text", "")).strip() == v.description,
+        lambda n: str(n.get("text", "")).strip() == text,
     )
     v4 = v.score(CvssVersion.V4_0)
     notes = replace_first(

@@ -176,10 +176,18 @@ def from_csaf(doc: JSON) -> Advisory:
     document = doc["document"]
     tracking = document.get("tracking") or {}
     products = _products(doc)
+    summary_text = next(
+        (
+            n.get("text")
+            for n in document.get("notes") or []
+            if n.get("category") in ("summary", "description", "general", "details")
+        ),
+        None,
+    )
     referenced: set[str] = set()
     vulns = []
     for v in doc.get("vulnerabilities") or []:
-        vulns.append(_vulnerability(v, products))
+        vulns.append(_vulnerability(v, products, summary_text))
         for ids in (v.get("product_status") or {}).values():
             referenced.update(ids)
     doc_extras = leftover(
@@ -318,7 +326,9 @@ def _latest(revisions: list[JSON]) -> str | None:
     return str(max(revisions, key=lambda r: datetime.fromisoformat(r["date"]))["number"])
 
 
-def _vulnerability(v: Mapping[str, Any], products: dict[str, _Product]) -> JSON:
+def _vulnerability(
+    v: Mapping[str, Any], products: dict[str, _Product], summary: str | None
+) -> JSON:
     status_of: dict[str, list[str]] = {}
     for category, ids in (v.get("product_status") or {}).items():
         for pid in ids:
@@ -326,6 +336,8 @@ def _vulnerability(v: Mapping[str, Any], products: dict[str, _Product]) -> JSON:
     affected = _affected(products, status_of)
     notes = v.get("notes") or []
     description = next((n.get("text") for n in notes if n.get("category") == "description"), None)
+    if description is not None and summary is not None and description.strip() == summary.strip():
+        description = None  # Candor writes the advisory's description there when it has no other
     vectors = []
     for score in v.get("scores") or []:
         for key in ("cvss_v3", "cvss_v2"):

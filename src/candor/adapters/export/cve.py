@@ -118,14 +118,14 @@ def to_cve(advisory: Advisory, *, index: int = 0) -> JSON:
             problems.append(
                 Problem("CVE needs versions or a default_status", field=f"{base}.affected[{i}]")
             )
-        if not (a.vendor and a.product) and not (a.package and a.ecosystem in COLLECTION_URLS):
-            if not a.extras.get("cve", {}).get("collectionURL"):
-                problems.append(
-                    Problem(
-                        "CVE needs a vendor and a product, or a package in a known ecosystem",
-                        field=f"{base}.affected[{i}]",
-                    )
+        known_url = a.ecosystem in COLLECTION_URLS or a.extras.get("cve", {}).get("collectionURL")
+        if not (a.vendor and a.product) and not (a.package and known_url):
+            problems.append(
+                Problem(
+                    "CVE needs a vendor and a product, or a package in a known ecosystem",
+                    field=f"{base}.affected[{i}]",
                 )
+            )
     if not (*v.references, *advisory.references):
         problems.append(Problem("a CVE record needs a reference", field="references"))
     if problems:
