@@ -31,6 +31,7 @@ from candor.adapters.export.common import (
     same_time,
     split_reuse,
 )
+from candor.adapters.export.csaf_checks import RANGE_WORDS
 from candor.adapters.export.csaf_vers import to_vers
 from candor.adapters.export.cvss import metric_json
 from candor.domain.advisories import (
@@ -208,7 +209,7 @@ def _leaves_of(tree: Tree, a: Affected) -> list[tuple[Leaf, Status]]:
     out: list[tuple[Leaf, Status]] = []
     entries: list[tuple[VersionEntry | VersionRange, str, str]] = []
     for e in a.versions:
-        category = extras_of(e.extras, "csaf").get("category", "product_version")
+        category = extras_of(e.extras, "csaf").get("category") or _version_category(e.version)
         entries.append((e, category, e.version))
     for r in a.ranges:
         entries.append((r, "product_version_range", to_vers(r)))
@@ -245,6 +246,15 @@ def _leaves_of(tree: Tree, a: Affected) -> list[tuple[Leaf, Status]]:
     return out
 
 
+def _version_category(version: str) -> str:
+    """A version the record could not read as a range ("<=1.14.0", "vers:all/*") is still
+    one: CSAF 6.1.31 forbids writing it as a product_version."""
+    lowered = version.lower()
+    if lowered.startswith("vers:") or any(word in lowered for word in RANGE_WORDS):
+        return "product_version_range"
+    return "product_version"
+
+
 def check(advisory: Advisory) -> list[Problem]:
     problems: list[Problem] = []
     if not advisory.title:
@@ -257,6 +267,13 @@ def check(advisory: Advisory) -> list[Problem]:
                 field="publisher",
                 hint="publisher: {name: ACME Corp, namespace: https://acme.example}",
             )
+        )
+    category = extras_of(advisory.extras, "csaf").get("document", {}).get("category")
+    if category in (None, "csaf_security_advisory", "csaf_vex") and not advisory.vulnerabilities:
+        problems.append(
+            Problem(
+                "a CSAF security advisory needs at least one vulnerability", field="vulnerabilities"
+            )  # fmt: skip
         )
     for i, v in enumerate(advisory.vulnerabilities):
         if v.cwes and not v.cwes[0].name:
@@ -470,8 +487,9 @@ def _vulnerability(
         out["cwe"] = {"id": v.cwes[0].id, "name": v.cwes[0].name}
     if v.published:
         out["release_date"] = same_time(extras.get("release_date"), v.published)
-    # a vulnerability without its own description is described by the advisory's
-    text = v.description or advisory.description
+    # a vulnerability without its own description is described by the advisory's, unless it
+    # came from a document whose notes said otherwise
+    text = v.description or (advisory.description if "notes" not in extras else None)
     description = None
     if text:
         description = {"category": "description", "title": DESCRIPTION_NOTE, "text": text}
