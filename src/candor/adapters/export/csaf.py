@@ -273,7 +273,7 @@ def check(advisory: Advisory) -> list[Problem]:
         problems.append(
             Problem(
                 "a CSAF security advisory needs at least one vulnerability", field="vulnerabilities"
-            )  # fmt: skip
+            )
         )
     for i, v in enumerate(advisory.vulnerabilities):
         if v.cwes and not v.cwes[0].name:

@@ -24,9 +24,16 @@ from candor.domain.errors import InvalidInput, Problem
 # lists of a vulnerability the record models in part: kept as imported, re-emitted while the
 # record still says the same (see common.reuse)
 KEPT_VULN_KEYS = (
-    "ids", "notes", "scores", "remediations", "threats", "references", "acknowledgments",
-    "release_date", "product_status",
-)  # fmt: skip
+    "ids",
+    "notes",
+    "scores",
+    "remediations",
+    "threats",
+    "references",
+    "acknowledgments",
+    "release_date",
+    "product_status",
+)
 TLP_RECORD = {"WHITE": "CLEAR", "GREEN": "GREEN", "AMBER": "AMBER", "RED": "RED"}
 
 
