@@ -181,10 +181,7 @@ class _Reader:
         with a decimal point rather than guess."""
         value = data.get(key)
         if isinstance(value, float):
-            self.add(
-                f"write the version in quotes ('{value}'): unquoted, YAML reads it as a number",
-                (*path, key),
-            )
+            self.add(QUOTE_VERSION.format(value), (*path, key))
             return str(value)
         return self.text(data, key, path, required=required)
 
