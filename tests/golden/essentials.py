@@ -150,6 +150,8 @@ def document_csaf_model(doc: dict[str, Any]) -> dict[str, Any]:
         p = products.get(pid, {})
         if "path" in p:
             category, name = p["path"][-1]
+            if name == "vers:all/*" and len(p["path"]) > 1:
+                return [p["path"][-2][1]]  # every version: the product itself
             return ["range", name] if category == "product_version_range" else [name]
         return [p.get("name", pid)]
 
@@ -227,7 +229,13 @@ def record(advisory: Advisory, fmt: str) -> dict[str, Any]:
                 if fmt != "osv" or e.status is Status.AFFECTED
             ]
             name = a.package if fmt == "osv" else (a.product or a.package)
-            affected.append({"name": name, "runs": _bag(runs), "versions": _bag(versions)})
+            entry: dict[str, Any] = {"name": name, "runs": _bag(runs), "versions": _bag(versions)}
+            # CVE keeps the status of versions not listed; CSAF only that of a whole product
+            # (vers:all/*); OSV lists what is affected and has no such status
+            whole = fmt == "cve" or (fmt == "csaf" and not runs and not versions)
+            if whole and a.default_status is not None:
+                entry["default"] = _status(a.default_status, fmt)
+            affected.append(entry)
         refs = [r.url for r in (*v.references, *advisory.references)]
         vulns.append(
             {

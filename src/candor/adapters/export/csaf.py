@@ -74,6 +74,7 @@ CATEGORY_STATUS = {
     "under_investigation": Status.UNKNOWN,
 }
 CVSS4_NOTE = "CVSS v4.0"
+ALL_VERSIONS = "vers:all/*"
 DESCRIPTION_NOTE = "Description"
 SUMMARY_NOTE = "Summary"
 ID_SYSTEMS = {
@@ -223,8 +224,8 @@ def _leaves_of(tree: Tree, a: Affected) -> list[tuple[Leaf, Status]]:
             ex.get("product_id"),
         )
         out.append((leaf, item.status))
-    if not entries:
-        ex = extras_of(a.extras, "csaf")
+    ex = extras_of(a.extras, "csaf")
+    if not entries or "all" in ex:
         if ex.get("relationship") or ex.get("full_product_name"):
             product: JSON = {
                 "name": ex.get("name") or _full_name(a, None),
@@ -235,12 +236,24 @@ def _leaves_of(tree: Tree, a: Affected) -> list[tuple[Leaf, Status]]:
                 product["product_identification_helper"] = helper
             key = ("standalone", ex.get("product_id") or product["name"])
             leaf = tree.leaves.setdefault(key, Leaf((), product))
-        else:
+        elif "branches" in ex and not a.versions and not a.ranges and "all" not in ex:
+            # an imported product that is itself a leaf (a product_name or product_family)
             leaf = tree.add(
                 path,
                 ex.get("name") or _full_name(a, None),
                 _helper(a, None, ex.get("product_identification_helper")),
                 ex.get("product_id"),
+            )
+        else:
+            # the whole product, every version: "vers:all/*", as the CSAF examples write it;
+            # a product_name branch cannot hold a product when other vulnerabilities hang
+            # versions under it
+            whole = dict(ex.get("all") or {})
+            leaf = tree.add(
+                (*path, ("product_version_range", ALL_VERSIONS)),
+                whole.get("name") or _full_name(a, None),
+                _helper(a, None, whole.get("product_identification_helper")),
+                whole.get("product_id"),
             )
         out.append((leaf, a.default_status or Status.AFFECTED))
     return out
@@ -402,8 +415,9 @@ def _original_statuses(a: Affected, leaf: Leaf) -> Any:
         if ex.get("product_id") == pid and pid:
             return ex.get("statuses")
     ex = extras_of(a.extras, "csaf")
-    if ex.get("product_id") == pid and pid:
-        return ex.get("statuses")
+    for candidate in (ex, ex.get("all") or {}):
+        if candidate.get("product_id") == pid and pid:
+            return candidate.get("statuses")
     return None
 
 

@@ -15,7 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from candor.adapters.export.common import JSON, build, leftover
-from candor.adapters.export.csaf import CATEGORY_STATUS, CVSS4_NOTE, STATUS_CATEGORY, TLP_URL
+from candor.adapters.export.csaf import (
+    ALL_VERSIONS,
+    CATEGORY_STATUS,
+    CVSS4_NOTE,
+    STATUS_CATEGORY,
+    TLP_URL,
+)
 from candor.adapters.export.csaf_vers import from_vers
 from candor.adapters.export.cvss import version_of
 from candor.domain.advisories import Advisory, Status
@@ -156,6 +162,12 @@ def _affected(products: dict[str, _Product], status_of: dict[str, list[str]]) ->
         leaf_name = p.path[-1][1]
         label = " ".join(x for x in (vendor, group["product"], leaf_name) if x)
         ex = _entry_extras(p, categories, label)
+        if leaf_category == "product_version_range" and leaf_name == ALL_VERSIONS:
+            # every version of the product: the record's default status
+            group["default_status"] = status.value
+            ex = _entry_extras(p, categories, " ".join(x for x in (vendor, group["product"]) if x))
+            group.setdefault("extras", {}).setdefault("csaf", {})["all"] = ex
+            continue
         if leaf_category == "product_version_range":
             r = from_vers(leaf_name, status)
             if r is not None:
