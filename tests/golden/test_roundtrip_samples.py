@@ -26,7 +26,8 @@ import pytest
 from candor.adapters.export import validate
 from candor.adapters.export.csaf import to_csaf
 from candor.adapters.export.csaf_import import from_csaf
-from candor.adapters.export.cve import from_cve, to_cve
+from candor.adapters.export.cve import to_cve
+from candor.adapters.export.cve_import import from_cve
 from candor.adapters.export.osv import from_osv, to_osv
 from candor.domain.advisories import Advisory
 from candor.domain.errors import InvalidInput

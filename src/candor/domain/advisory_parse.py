@@ -9,16 +9,15 @@ the file is checked against the vector rather than trusted.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from candor.domain.advisories import (
     ANY_ID,
     CVE_ID,
     CWE_ID,
-    FORMATS,
     LANGUAGE,
     Advisory,
     AdvisoryStatus,
@@ -39,23 +38,14 @@ from candor.domain.advisories import (
     VersionRange,
     Vulnerability,
 )
+from candor.domain.advisory_reader import QUOTE_VERSION, Path, Reader, Scorer
 from candor.domain.advisory_revisions import history_findings
-from candor.domain.errors import InvalidInput, Problem, ProblemCollector
+from candor.domain.errors import InvalidInput
 from candor.domain.incidents import KEY_PATTERN
-from candor.domain.vocabulary import parse_enum, parse_instant
-
-Path = tuple[str | int, ...]
-Scorer = Callable[[str], CvssScore]
-"""Computes version, score and severity from a vector; raises ``InvalidInput`` when invalid."""
-
-E = TypeVar("E")
 
 _NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 PUBLISHER_CATEGORIES = ("coordinator", "discoverer", "other", "translator", "user", "vendor")
-QUOTE_VERSION = "write versions in quotes: unquoted, YAML read this one as the number {}"
 TITLE_MAX = 256  # CVE's limit for a title
-TEXT_MAX = 100_000
 
 ADVISORY_KEYS = {
     "id",
@@ -116,129 +106,9 @@ RANGE_KEYS = {
 }
 
 
-class _Reader:
-    """Walks the mapping, collecting problems with their paths instead of stopping."""
-
-    def __init__(self, scorer: Scorer) -> None:
-        self.problems = ProblemCollector()
-        self.scorer = scorer
-
-    def add(self, message: str, path: Path, hint: str | None = None) -> None:
-        self.problems.problems.append(Problem(message, path=path, hint=hint))
-
-    def mapping(self, value: object, path: Path, keys: set[str] | None = None) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            self.add("must be a mapping of keys to values", path)
-            return {}
-        if keys is not None:
-            for key in value:
-                if key not in keys:
-                    self.add(
-                        f"unknown key {key!r}",
-                        (*path, str(key)),
-                        hint="allowed: " + ", ".join(sorted(keys)),
-                    )
-        return value
-
-    def items(self, value: object, path: Path) -> list[tuple[Path, Any]]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add("must be a list", path)
-            return []
-        return [((*path, i), item) for i, item in enumerate(value)]
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: Path,
-        *,
-        required: bool = False,
-        max_len: int = TEXT_MAX,
-    ) -> str | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.add("is required", (*path, key))
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.add("must be text", (*path, key))
-            return None
-        text = str(value).strip()
-        if not text:
-            if required:
-                self.add("must not be empty", (*path, key))
-            return None
-        if len(text) > max_len:
-            self.add(f"is longer than {max_len} characters", (*path, key))
-        return text
-
-    def version(
-        self, data: Mapping[str, Any], key: str, path: Path, *, required: bool = False
-    ) -> str | None:
-        """Versions are text: YAML reads an unquoted 1.10 as the number 1.1, so refuse numbers
-        with a decimal point rather than guess."""
-        value = data.get(key)
-        if isinstance(value, float):
-            self.add(QUOTE_VERSION.format(value), (*path, key))
-            return str(value)
-        return self.text(data, key, path, required=required)
-
-    def texts(self, data: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
-        out: list[str] = []
-        for item_path, item in self.items(data.get(key), (*path, key)):
-            if (
-                isinstance(item, bool)
-                or not isinstance(item, str | int | float)
-                or not str(item).strip()
-            ):
-                self.add("must be non-empty text", item_path)
-                continue
-            out.append(str(item).strip())
-        return tuple(out)
-
-    def enum(self, enum: type[E], value: object, path: Path) -> E | None:
-        try:
-            return parse_enum(enum, value, field="")  # type: ignore[type-var]
-        except InvalidInput as exc:
-            self.add(exc.problems[0].message, path)
-            return None
-
-    def instant(self, data: Mapping[str, Any], key: str, path: Path) -> datetime | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        try:
-            return parse_instant(value, field="")
-        except InvalidInput as exc:
-            problem = exc.problems[0]
-            self.add(problem.message, (*path, key), problem.hint)
-            return None
-
-    def url(self, value: str | None, path: Path) -> str | None:
-        if value is not None and not URL.match(value):
-            self.add(f"not a URL: {value!r}", path, hint="e.g. https://example.com/advisory")
-        return value
-
-    def extras(self, data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
-        raw = data.get("extras")
-        if raw is None:
-            return {}
-        found = self.mapping(raw, (*path, "extras"), set(FORMATS))
-        out: dict[str, dict[str, Any]] = {}
-        for name, value in found.items():
-            if name in FORMATS:
-                if isinstance(value, Mapping):
-                    out[str(name)] = dict(value)
-                else:
-                    self.add("must be a mapping", (*path, "extras", str(name)))
-        return out
-
-
 def parse_advisory(data: object, *, scorer: Scorer) -> Advisory:
     """Build an advisory from plain data, or raise ``InvalidInput`` naming every problem."""
-    r = _Reader(scorer)
+    r = Reader(scorer)
     root = r.mapping(data, (), ADVISORY_KEYS)
     advisory_id = r.text(root, "id", (), required=True, max_len=100)
     if advisory_id and not ANY_ID.match(advisory_id):
@@ -303,7 +173,7 @@ def parse_advisory(data: object, *, scorer: Scorer) -> Advisory:
     return advisory
 
 
-def _publisher(r: _Reader, value: object, path: Path) -> Publisher:
+def _publisher(r: Reader, value: object, path: Path) -> Publisher:
     data = r.mapping(
         value, path, {"name", "namespace", "category", "contact", "cna_org_id", "cna_short_name"}
     )
@@ -326,7 +196,7 @@ def _publisher(r: _Reader, value: object, path: Path) -> Publisher:
     return Publisher(name, namespace, category, r.text(data, "contact", path), org_id, short)
 
 
-def _revision(r: _Reader, value: object, path: Path) -> Revision:
+def _revision(r: Reader, value: object, path: Path) -> Revision:
     data = r.mapping(value, path)
     number = r.version(data, "number", path, required=True) or ""
     date = r.instant(data, "date", path)
@@ -338,7 +208,7 @@ def _revision(r: _Reader, value: object, path: Path) -> Revision:
     return Revision(number, date or _NO_DATE, summary, extras)
 
 
-def _vulnerability(r: _Reader, value: object, path: Path) -> Vulnerability:
+def _vulnerability(r: Reader, value: object, path: Path) -> Vulnerability:
     data = r.mapping(value, path, VULNERABILITY_KEYS)
     cve = r.text(data, "cve", path)
     if cve is not None:
@@ -413,7 +283,7 @@ def _vulnerability(r: _Reader, value: object, path: Path) -> Vulnerability:
     )
 
 
-def _score(r: _Reader, value: object, path: Path) -> CvssScore | None:
+def _score(r: Reader, value: object, path: Path) -> CvssScore | None:
     entry = (
         {"vector": value}
         if isinstance(value, str)
@@ -448,7 +318,7 @@ def _score(r: _Reader, value: object, path: Path) -> CvssScore | None:
     )
 
 
-def _affected(r: _Reader, value: object, path: Path) -> Affected:
+def _affected(r: Reader, value: object, path: Path) -> Affected:
     data = r.mapping(value, path, AFFECTED_KEYS)
     product = r.text(data, "product", path, max_len=2048)
     package = r.text(data, "package", path)
@@ -491,13 +361,13 @@ def _affected(r: _Reader, value: object, path: Path) -> Affected:
     )
 
 
-def _purl(r: _Reader, value: str | None, path: Path) -> str | None:
+def _purl(r: Reader, value: str | None, path: Path) -> str | None:
     if value is not None and not re.match(r"^pkg:[A-Za-z.+-][A-Za-z0-9.+-]*/\S+$", value):
         r.add(f"not a package URL: {value!r}", path, hint="e.g. pkg:pypi/acme-agent")
     return value
 
 
-def _range(r: _Reader, value: object, path: Path) -> VersionRange:
+def _range(r: Reader, value: object, path: Path) -> VersionRange:
     data = r.mapping(value, path, RANGE_KEYS)
     scheme = r.text(data, "scheme", path, required=True) or ""
     status = r.enum(Status, data.get("status", "affected"), (*path, "status"))
@@ -546,7 +416,7 @@ def _range(r: _Reader, value: object, path: Path) -> VersionRange:
     )
 
 
-def _references(r: _Reader, data: Mapping[str, Any], path: Path) -> tuple[Reference, ...]:
+def _references(r: Reader, data: Mapping[str, Any], path: Path) -> tuple[Reference, ...]:
     out: list[Reference] = []
     for item_path, item in r.items(data.get("references"), (*path, "references")):
         entry = (
@@ -566,7 +436,7 @@ def _references(r: _Reader, data: Mapping[str, Any], path: Path) -> tuple[Refere
     return tuple(out)
 
 
-def _credits(r: _Reader, data: Mapping[str, Any], path: Path) -> tuple[Credit, ...]:
+def _credits(r: Reader, data: Mapping[str, Any], path: Path) -> tuple[Credit, ...]:
     out: list[Credit] = []
     for item_path, item in r.items(data.get("credits"), (*path, "credits")):
         entry = (

@@ -19,133 +19,27 @@ from typing import Any
 from packageurl import PackageURL
 
 from candor.adapters.export import cvss
+from candor.adapters.export.csaf_walk import (
+    CWE,
+    LANGUAGE,
+    PROFILES,
+    PROHIBITED,
+    RANGE_WORDS,
+    STATUS_GROUPS,
+    VEX_JUSTIFICATIONS,
+    Doc,
+    Path,
+    as_list,
+    as_map,
+    branch_items,
+    covered_by,
+    full_product_names,
+    product_groups,
+    product_references,
+    vulnerability_items,
+)
 from candor.adapters.export.schemas import cvss_validator
 from candor.domain.advisory_revisions import Finding, check_history
-
-Doc = Mapping[str, Any]
-Path = tuple[str | int, ...]
-
-STATUS_GROUPS = {
-    "first_affected": "affected",
-    "known_affected": "affected",
-    "last_affected": "affected",
-    "known_not_affected": "not affected",
-    "first_fixed": "fixed",
-    "fixed": "fixed",
-    "under_investigation": "under investigation",
-}
-PRODUCT_STATUS = (*STATUS_GROUPS, "recommended")
-VEX_JUSTIFICATIONS = {
-    "component_not_present",
-    "inline_mitigations_already_exist",
-    "vulnerable_code_cannot_be_controlled_by_adversary",
-    "vulnerable_code_not_in_execute_path",
-    "vulnerable_code_not_present",
-}
-PROFILES = {
-    "csaf_base",
-    "csaf_security_incident_response",
-    "csaf_informational_advisory",
-    "csaf_security_advisory",
-    "csaf_vex",
-}
-# 6.1.26: names and values of the profiles other than CSAF Base, normalised
-PROHIBITED = {
-    "securityincidentresponse",
-    "informationaladvisory",
-    "securityadvisory",
-    "vex",
-}
-RANGE_WORDS = ("<", ">", "after", "all", "before", "earlier", "later", "prior", "versions")
-LANGUAGE = re.compile(
-    r"^(([A-Za-z]{2,3}(-[A-Za-z]{3}(-[A-Za-z]{3}){0,2})?|[A-Za-z]{4,8})(-[A-Za-z]{4})?"
-    r"(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
-    r"(-[0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+)*(-[Xx](-[A-Za-z0-9]{1,8})+)?"
-    r"|[Xx](-[A-Za-z0-9]{1,8})+|i-default|i-mingo)$"
-)
-CWE = re.compile(r"^CWE-[1-9]\d{0,5}$")
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _vulns(doc: Doc) -> Iterator[tuple[Path, Mapping[str, Any]]]:
-    for i, v in enumerate(_list(doc.get("vulnerabilities"))):
-        if isinstance(v, Mapping):
-            yield ("vulnerabilities", i), v
-
-
-def full_product_names(doc: Doc) -> Iterator[tuple[Path, Mapping[str, Any]]]:
-    """Every Full Product Name in the product tree with its path."""
-    tree = _map(doc.get("product_tree"))
-
-    def walk(branches: Any, path: Path) -> Iterator[tuple[Path, Mapping[str, Any]]]:
-        for i, branch in enumerate(_list(branches)):
-            here = (*path, i)
-            branch = _map(branch)
-            if isinstance(branch.get("product"), Mapping):
-                yield (*here, "product"), branch["product"]
-            yield from walk(branch.get("branches"), (*here, "branches"))
-
-    yield from walk(tree.get("branches"), ("product_tree", "branches"))
-    for i, fpn in enumerate(_list(tree.get("full_product_names"))):
-        if isinstance(fpn, Mapping):
-            yield ("product_tree", "full_product_names", i), fpn
-    for i, rel in enumerate(_list(tree.get("relationships"))):
-        fpn = _map(rel).get("full_product_name")
-        if isinstance(fpn, Mapping):
-            yield ("product_tree", "relationships", i, "full_product_name"), fpn
-
-
-def _branches(doc: Doc) -> Iterator[tuple[Path, Mapping[str, Any]]]:
-    def walk(branches: Any, path: Path) -> Iterator[tuple[Path, Mapping[str, Any]]]:
-        for i, branch in enumerate(_list(branches)):
-            if isinstance(branch, Mapping):
-                yield (*path, i), branch
-                yield from walk(branch.get("branches"), (*path, i, "branches"))
-
-    yield from walk(_map(doc.get("product_tree")).get("branches"), ("product_tree", "branches"))
-
-
-def product_references(doc: Doc) -> Iterator[tuple[Path, str]]:
-    """Every place that refers to a product id (the paths of 6.1.1, plus flags)."""
-    tree = _map(doc.get("product_tree"))
-    for i, group in enumerate(_list(tree.get("product_groups"))):
-        for j, pid in enumerate(_list(_map(group).get("product_ids"))):
-            yield ("product_tree", "product_groups", i, "product_ids", j), pid
-    for i, rel in enumerate(_list(tree.get("relationships"))):
-        for key in ("product_reference", "relates_to_product_reference"):
-            if isinstance(_map(rel).get(key), str):
-                yield ("product_tree", "relationships", i, key), _map(rel)[key]
-    for path, v in _vulns(doc):
-        for status, ids in _map(v.get("product_status")).items():
-            for j, pid in enumerate(_list(ids)):
-                yield (*path, "product_status", status, j), pid
-        for key, field in (
-            ("remediations", "product_ids"),
-            ("scores", "products"),
-            ("threats", "product_ids"),
-            ("flags", "product_ids"),
-        ):
-            for i, item in enumerate(_list(v.get(key))):
-                for j, pid in enumerate(_list(_map(item).get(field))):
-                    yield (*path, key, i, field, j), pid
-
-
-def _groups(doc: Doc) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for group in _list(_map(doc.get("product_tree")).get("product_groups")):
-        group = _map(group)
-        if isinstance(group.get("group_id"), str):
-            out[group["group_id"]] = {
-                p for p in _list(group.get("product_ids")) if isinstance(p, str)
-            }
-    return out
 
 
 def t_6_1_1(doc: Doc) -> Iterator[Finding]:
@@ -168,10 +62,10 @@ def t_6_1_2(doc: Doc) -> Iterator[Finding]:
 
 def t_6_1_3(doc: Doc) -> Iterator[Finding]:
     edges: dict[str, set[str]] = defaultdict(set)
-    rels = _list(_map(doc.get("product_tree")).get("relationships"))
+    rels = as_list(as_map(doc.get("product_tree")).get("relationships"))
     for rel in rels:
-        rel = _map(rel)
-        new = _map(rel.get("full_product_name")).get("product_id")
+        rel = as_map(rel)
+        new = as_map(rel.get("full_product_name")).get("product_id")
         if isinstance(new, str):
             for key in ("product_reference", "relates_to_product_reference"):
                 if isinstance(rel.get(key), str):
@@ -189,7 +83,7 @@ def t_6_1_3(doc: Doc) -> Iterator[Finding]:
         return False
 
     for i, rel in enumerate(rels):
-        new = _map(_map(rel).get("full_product_name")).get("product_id")
+        new = as_map(as_map(rel).get("full_product_name")).get("product_id")
         if isinstance(new, str) and any(reaches(ref, new) for ref in edges.get(new, ())):
             yield Finding(
                 "6.1.3",
@@ -199,11 +93,11 @@ def t_6_1_3(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_4(doc: Doc) -> Iterator[Finding]:
-    groups = _groups(doc)
-    for path, v in _vulns(doc):
+    groups = product_groups(doc)
+    for path, v in vulnerability_items(doc):
         for key in ("remediations", "threats", "flags"):
-            for i, item in enumerate(_list(v.get(key))):
-                for j, gid in enumerate(_list(_map(item).get("group_ids"))):
+            for i, item in enumerate(as_list(v.get(key))):
+                for j, gid in enumerate(as_list(as_map(item).get("group_ids"))):
                     if gid not in groups:
                         yield Finding(
                             "6.1.4",
@@ -214,8 +108,8 @@ def t_6_1_4(doc: Doc) -> Iterator[Finding]:
 
 def t_6_1_5(doc: Doc) -> Iterator[Finding]:
     seen: set[Any] = set()
-    for i, group in enumerate(_list(_map(doc.get("product_tree")).get("product_groups"))):
-        gid = _map(group).get("group_id")
+    for i, group in enumerate(as_list(as_map(doc.get("product_tree")).get("product_groups"))):
+        gid = as_map(group).get("group_id")
         if gid in seen:
             yield Finding(
                 "6.1.5",
@@ -226,11 +120,11 @@ def t_6_1_5(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_6(doc: Doc) -> Iterator[Finding]:
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         where: dict[str, set[str]] = defaultdict(set)
-        for status, ids in _map(v.get("product_status")).items():
+        for status, ids in as_map(v.get("product_status")).items():
             if status in STATUS_GROUPS:
-                for pid in _list(ids):
+                for pid in as_list(ids):
                     where[pid].add(STATUS_GROUPS[status])
         for pid, groups in where.items():
             if len(groups) > 1:
@@ -242,14 +136,16 @@ def t_6_1_6(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_7(doc: Doc) -> Iterator[Finding]:
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         seen: set[tuple[str, str]] = set()
-        for i, score in enumerate(_list(v.get("scores"))):
-            score = _map(score)
+        for i, score in enumerate(as_list(v.get("scores"))):
+            score = as_map(score)
             versions = [
-                str(_map(score.get(k)).get("version")) for k in ("cvss_v2", "cvss_v3") if k in score
+                str(as_map(score.get(k)).get("version"))
+                for k in ("cvss_v2", "cvss_v3")
+                if k in score
             ]
-            for pid in _list(score.get("products")):
+            for pid in as_list(score.get("products")):
                 for version in versions:
                     if (pid, version) in seen:
                         yield Finding(
@@ -261,10 +157,10 @@ def t_6_1_7(doc: Doc) -> Iterator[Finding]:
 
 
 def _cvss_objects(doc: Doc) -> Iterator[tuple[Path, str, Mapping[str, Any]]]:
-    for path, v in _vulns(doc):
-        for i, score in enumerate(_list(v.get("scores"))):
+    for path, v in vulnerability_items(doc):
+        for i, score in enumerate(as_list(v.get("scores"))):
             for key in ("cvss_v2", "cvss_v3"):
-                obj = _map(score).get(key)
+                obj = as_map(score).get(key)
                 if isinstance(obj, Mapping):
                     yield (*path, "scores", i, key), key, obj
 
@@ -288,14 +184,14 @@ def t_6_1_9_and_10(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_11(doc: Doc) -> Iterator[Finding]:
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         cwe = v.get("cwe")
         if isinstance(cwe, Mapping) and not CWE.match(str(cwe.get("id"))):
             yield Finding("6.1.11", f"{cwe.get('id')} is not a CWE id", (*path, "cwe", "id"))
 
 
 def t_6_1_12(doc: Doc) -> Iterator[Finding]:
-    document = _map(doc.get("document"))
+    document = as_map(doc.get("document"))
     for key in ("lang", "source_lang"):
         value = document.get(key)
         if value is not None and not (isinstance(value, str) and LANGUAGE.match(value)):
@@ -304,7 +200,7 @@ def t_6_1_12(doc: Doc) -> Iterator[Finding]:
 
 def t_6_1_13(doc: Doc) -> Iterator[Finding]:
     for path, product in full_product_names(doc):
-        purl = _map(product.get("product_identification_helper")).get("purl")
+        purl = as_map(product.get("product_identification_helper")).get("purl")
         if purl is None:
             continue
         try:
@@ -327,10 +223,10 @@ def _date(value: Any) -> datetime | None:
 
 def t_revision_history(doc: Doc) -> Iterator[Finding]:
     """6.1.14, 6.1.16 to 6.1.22 and 6.1.30, shared with the advisory record's own checks."""
-    tracking = _map(_map(doc.get("document")).get("tracking"))
+    tracking = as_map(as_map(doc.get("document")).get("tracking"))
     entries = []
-    for item in _list(tracking.get("revision_history")):
-        item = _map(item)
+    for item in as_list(tracking.get("revision_history")):
+        item = as_map(item)
         date = _date(item.get("date"))
         if date is None or not isinstance(item.get("number"), str):
             return  # the schema check reports it; ordering cannot be judged without dates
@@ -348,8 +244,8 @@ def t_revision_history(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_15(doc: Doc) -> Iterator[Finding]:
-    document = _map(doc.get("document"))
-    if _map(document.get("publisher")).get("category") == "translator" and not document.get(
+    document = as_map(doc.get("document"))
+    if as_map(document.get("publisher")).get("category") == "translator" and not document.get(
         "source_lang"
     ):
         yield Finding("6.1.15", "a translator's document must name its source_lang", ("document",))
@@ -357,7 +253,7 @@ def t_6_1_15(doc: Doc) -> Iterator[Finding]:
 
 def t_6_1_23(doc: Doc) -> Iterator[Finding]:
     seen: set[Any] = set()
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         cve = v.get("cve")
         if cve is not None and cve in seen:
             yield Finding("6.1.23", f"{cve} is used by more than one vulnerability", (*path, "cve"))
@@ -365,10 +261,10 @@ def t_6_1_23(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_24(doc: Doc) -> Iterator[Finding]:
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         seen: set[tuple[Any, Any]] = set()
-        for i, inv in enumerate(_list(v.get("involvements"))):
-            key = (_map(inv).get("party"), _map(inv).get("date"))
+        for i, inv in enumerate(as_list(v.get("involvements"))):
+            key = (as_map(inv).get("party"), as_map(inv).get("date"))
             if key in seen:
                 yield Finding(
                     "6.1.24",
@@ -380,9 +276,11 @@ def t_6_1_24(doc: Doc) -> Iterator[Finding]:
 
 def t_6_1_25(doc: Doc) -> Iterator[Finding]:
     for path, product in full_product_names(doc):
-        helper = _map(product.get("product_identification_helper"))
-        for i, item in enumerate(_list(helper.get("hashes"))):
-            algorithms = [_map(h).get("algorithm") for h in _list(_map(item).get("file_hashes"))]
+        helper = as_map(product.get("product_identification_helper"))
+        for i, item in enumerate(as_list(helper.get("hashes"))):
+            algorithms = [
+                as_map(h).get("algorithm") for h in as_list(as_map(item).get("file_hashes"))
+            ]
             for algorithm in sorted({a for a in algorithms if algorithms.count(a) > 1}, key=str):
                 yield Finding(
                     "6.1.25",
@@ -392,7 +290,7 @@ def t_6_1_25(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_26(doc: Doc) -> Iterator[Finding]:
-    category = _map(doc.get("document")).get("category")
+    category = as_map(doc.get("document")).get("category")
     if not isinstance(category, str) or category in PROFILES:
         return
     normal = re.sub(r"[-\s_]", "", category.lower())
@@ -408,20 +306,13 @@ def t_6_1_26(doc: Doc) -> Iterator[Finding]:
         )
 
 
-def _covered(item: Mapping[str, Any], groups: dict[str, set[str]]) -> set[str]:
-    out = {p for p in _list(item.get("product_ids")) if isinstance(p, str)}
-    for gid in _list(item.get("group_ids")):
-        out |= groups.get(gid, set())
-    return out
-
-
 def t_6_1_27(doc: Doc) -> Iterator[Finding]:
-    document = _map(doc.get("document"))
+    document = as_map(doc.get("document"))
     category = document.get("category")
     if category in ("csaf_informational_advisory", "csaf_security_incident_response"):
         if not any(
-            _map(n).get("category") in ("description", "details", "general", "summary")
-            for n in _list(document.get("notes"))
+            as_map(n).get("category") in ("description", "details", "general", "summary")
+            for n in as_list(document.get("notes"))
         ):
             yield Finding(
                 "6.1.27.1",
@@ -429,8 +320,8 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
                 ("document", "notes"),
             )
         if not any(
-            _map(r).get("category", "external") == "external"
-            for r in _list(document.get("references"))
+            as_map(r).get("category", "external") == "external"
+            for r in as_list(document.get("references"))
         ):
             yield Finding(
                 "6.1.27.2",
@@ -447,8 +338,8 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
         yield Finding("6.1.27.4", "the product tree is missing", ("product_tree",))
     if "vulnerabilities" not in doc:
         yield Finding("6.1.27.11", "the vulnerabilities are missing", ("vulnerabilities",))
-    groups = _groups(doc)
-    for path, v in _vulns(doc):
+    groups = product_groups(doc)
+    for path, v in vulnerability_items(doc):
         if "notes" not in v:
             yield Finding("6.1.27.5", "the vulnerability has no notes", (*path, "notes"))
         if category == "csaf_security_advisory" and "product_status" not in v:
@@ -457,7 +348,7 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
             )
         if category != "csaf_vex":
             continue
-        status = _map(v.get("product_status"))
+        status = as_map(v.get("product_status"))
         if not any(
             k in status
             for k in ("fixed", "known_affected", "known_not_affected", "under_investigation")
@@ -471,12 +362,12 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
         if "cve" not in v and "ids" not in v:
             yield Finding("6.1.27.8", "a VEX vulnerability needs a cve or ids", path)
         impact: set[str] = set()
-        for flag in _list(v.get("flags")):
-            impact |= _covered(_map(flag), groups)
-        for threat in _list(v.get("threats")):
-            if _map(threat).get("category") == "impact":
-                impact |= _covered(_map(threat), groups)
-        for j, pid in enumerate(_list(status.get("known_not_affected"))):
+        for flag in as_list(v.get("flags")):
+            impact |= covered_by(as_map(flag), groups)
+        for threat in as_list(v.get("threats")):
+            if as_map(threat).get("category") == "impact":
+                impact |= covered_by(as_map(threat), groups)
+        for j, pid in enumerate(as_list(status.get("known_not_affected"))):
             if pid not in impact:
                 yield Finding(
                     "6.1.27.9",
@@ -484,9 +375,9 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
                     (*path, "product_status", "known_not_affected", j),
                 )
         action: set[str] = set()
-        for rem in _list(v.get("remediations")):
-            action |= _covered(_map(rem), groups)
-        for j, pid in enumerate(_list(status.get("known_affected"))):
+        for rem in as_list(v.get("remediations")):
+            action |= covered_by(as_map(rem), groups)
+        for j, pid in enumerate(as_list(status.get("known_affected"))):
             if pid not in action:
                 yield Finding(
                     "6.1.27.10",
@@ -496,7 +387,7 @@ def t_6_1_27(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_28(doc: Doc) -> Iterator[Finding]:
-    document = _map(doc.get("document"))
+    document = as_map(doc.get("document"))
     lang, source = document.get("lang"), document.get("source_lang")
     if lang is not None and source is not None and str(lang).lower() == str(source).lower():
         yield Finding(
@@ -507,17 +398,17 @@ def t_6_1_28(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_29_and_32(doc: Doc) -> Iterator[Finding]:
-    for path, v in _vulns(doc):
+    for path, v in vulnerability_items(doc):
         for key, test in (("remediations", "6.1.29"), ("flags", "6.1.32")):
-            for i, item in enumerate(_list(v.get(key))):
-                if not _map(item).get("product_ids") and not _map(item).get("group_ids"):
+            for i, item in enumerate(as_list(v.get(key))):
+                if not as_map(item).get("product_ids") and not as_map(item).get("group_ids"):
                     yield Finding(
                         test, f"this {key[:-1]} names no product or group", (*path, key, i)
                     )
 
 
 def t_6_1_31(doc: Doc) -> Iterator[Finding]:
-    for path, branch in _branches(doc):
+    for path, branch in branch_items(doc):
         if branch.get("category") == "product_version":
             name = str(branch.get("name", "")).lower()
             if any(word in name for word in RANGE_WORDS):
@@ -530,12 +421,12 @@ def t_6_1_31(doc: Doc) -> Iterator[Finding]:
 
 
 def t_6_1_33(doc: Doc) -> Iterator[Finding]:
-    groups = _groups(doc)
-    for path, v in _vulns(doc):
+    groups = product_groups(doc)
+    for path, v in vulnerability_items(doc):
         count: dict[str, int] = defaultdict(int)
-        for flag in _list(v.get("flags")):
-            if _map(flag).get("label") in VEX_JUSTIFICATIONS:
-                for pid in _covered(_map(flag), groups):
+        for flag in as_list(v.get("flags")):
+            if as_map(flag).get("label") in VEX_JUSTIFICATIONS:
+                for pid in covered_by(as_map(flag), groups):
                     count[pid] += 1
         for pid in sorted(p for p, n in count.items() if n > 1):
             yield Finding(

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from candor.adapters.export.common import JSON, build, leftover
-from candor.adapters.export.csaf import (
+from candor.adapters.export.csaf_tree import (
     ALL_VERSIONS,
     CATEGORY_STATUS,
     CVSS4_NOTE,

@@ -18,7 +18,8 @@ from candor.adapters import yamlfile
 from candor.adapters.export import cvss, validate
 from candor.adapters.export.csaf import to_csaf
 from candor.adapters.export.csaf_import import from_csaf
-from candor.adapters.export.cve import from_cve, to_cve
+from candor.adapters.export.cve import to_cve
+from candor.adapters.export.cve_import import from_cve
 from candor.adapters.export.osv import from_osv, pick, to_osv
 from candor.adapters.export.schemas import Format
 from candor.domain.advisories import Advisory
