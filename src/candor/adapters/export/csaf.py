@@ -309,9 +309,9 @@ def _vulnerability(
         for category in sorted(leaf.statuses.get(index, ())):
             statuses.setdefault(category, []).append(pid)
     original = extras.get("product_status") or {}
-    for category, ids in statuses.items():
+    for category, members in statuses.items():
         # the imported order, while the same products have the same status
-        if isinstance(original.get(category), list) and set(original[category]) == set(ids):
+        if isinstance(original.get(category), list) and set(original[category]) == set(members):
             statuses[category] = original[category]
     if statuses:
         out["product_status"] = {k: statuses[k] for k in sorted(statuses)}
@@ -331,17 +331,17 @@ def _vulnerability(
     scores = _scores(extras.get("scores"), scores)
     if scores:
         out["scores"] = scores
-    remediations = []
+    remediations: list[JSON] = []
     for r in v.remediations:
-        ids = target
+        product_ids = target
         if r.products:
-            ids = list(
+            product_ids = list(
                 dict.fromkeys(leaf.product["product_id"] for j in r.products for leaf, _ in rows[j])
             )
         rem: JSON = {"category": r.category.value, "details": r.details}
         if r.url:
             rem["url"] = r.url
-        rem["product_ids"] = ids
+        rem["product_ids"] = product_ids
         remediations.append(overlay(rem, extras_of(r.extras, "csaf")))
     for text in v.workarounds:
         remediations.append(
@@ -385,7 +385,9 @@ def _scores(original: Any, produced: list[JSON]) -> list[JSON]:
     affected). Those are kept as they were; the first per version is the record's."""
     if not isinstance(original, list):
         return produced
-    first, rest, versions = [], [], set()
+    first: list[JSON] = []
+    rest: list[JSON] = []
+    versions: set[Any] = set()
     for item in original:
         version = _score_projection(item)[0]
         (rest if version in versions else first).append(item)

@@ -244,7 +244,8 @@ def version_category(version: str) -> str:
 
 def original_statuses(a: Affected, leaf: Leaf) -> Any:
     pid = leaf.product.get("product_id")
-    for item in (*a.versions, *a.ranges):
+    items: list[VersionEntry | VersionRange] = [*a.versions, *a.ranges]
+    for item in items:
         ex = extras_of(item.extras, "csaf")
         if ex.get("product_id") == pid and pid:
             return ex.get("statuses")

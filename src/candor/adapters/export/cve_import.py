@@ -110,7 +110,7 @@ def from_cve(doc: JSON) -> Advisory:
         "cna_org_id": provider.get("orgId") or meta["assignerOrgId"],
         "cna_short_name": provider.get("shortName") or meta.get("assignerShortName"),
     }
-    cwes = []
+    cwes: list[JSON] = []
     for pt in cna.get("problemTypes") or []:
         for d in pt.get("descriptions", []):
             cwe = str(d.get("cweId", "")).upper()

@@ -46,7 +46,7 @@ def pointer(path: Iterator[Any] | tuple[Any, ...] | list[Any]) -> str:
 
 
 def _short(error: ValidationError) -> str:
-    text = error.message
+    text = str(error.message)
     if len(text) > 300:
         text = text[:297] + "…"
     return text
