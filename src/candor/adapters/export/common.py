@@ -19,6 +19,7 @@ from candor.adapters.export import cvss
 from candor.domain.advisories import Advisory, Event, EventKind, Extras, Status, VersionRange
 from candor.domain.advisory_dump import instant
 from candor.domain.advisory_parse import parse_advisory
+from candor.domain.errors import InvalidInput
 
 JSON = dict[str, Any]
 
@@ -194,6 +195,28 @@ def leftover(data: Mapping[str, Any], known: Iterable[str]) -> JSON:
     return {k: v for k, v in data.items() if k not in known}
 
 
+def scorable(vector: Any) -> bool:
+    """Whether an imported vector can be scored. One that cannot is not modelled; the imported
+    list it sits in (kept in extras) still carries it to a re-export."""
+    if not isinstance(vector, str):
+        return False
+    try:
+        cvss.compute(vector)
+    except InvalidInput:
+        return False
+    return True
+
+
+def first_per_version(vectors: Iterable[Any]) -> list[str]:
+    """The scorable vectors, the first of each CVSS version: the record holds one per version
+    (CSAF 6.1.7); the others stay in the imported list kept in extras."""
+    out: dict[str, str] = {}
+    for vector in vectors:
+        if scorable(vector):
+            out.setdefault(cvss.version_of(vector).value, vector)
+    return list(out.values())
+
+
 def build(data: JSON) -> Advisory:
     """Every import ends here: the same parser and checks as a hand-written advisory."""
     return parse_advisory(data, scorer=cvss.score)
@@ -214,7 +237,7 @@ def same_time(original: Any, value: datetime | None) -> str | None:
             if datetime.fromisoformat(text) == value:
                 return original
         except ValueError:
-            pass
+            return instant(value)  # not a time at all: Candor's spelling replaces it
     return instant(value)
 
 

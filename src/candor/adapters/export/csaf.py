@@ -28,6 +28,7 @@ from candor.adapters.export.common import (
     replace_first,
     reuse,
     same_time,
+    scorable,
     split_reuse,
 )
 from candor.adapters.export.csaf_tree import (
@@ -389,8 +390,8 @@ def _scores(original: Any, produced: list[JSON]) -> list[JSON]:
     rest: list[JSON] = []
     versions: set[Any] = set()
     for item in original:
-        version = _score_projection(item)[0]
-        (rest if version in versions else first).append(item)
+        version, vector, _ = _score_projection(item)
+        (rest if version in versions or not scorable(vector) else first).append(item)
         versions.add(version)
     if reuse(first, produced, _score_projection) is first:
         return original

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from candor.adapters.export.common import JSON, build, leftover
+from candor.adapters.export.common import JSON, build, first_per_version, leftover
 from candor.adapters.export.csaf_tree import (
     ALL_VERSIONS,
     CATEGORY_STATUS,
@@ -23,7 +23,6 @@ from candor.adapters.export.csaf_tree import (
     TLP_URL,
 )
 from candor.adapters.export.csaf_vers import from_vers
-from candor.adapters.export.cvss import version_of
 from candor.domain.advisories import Advisory, Status
 from candor.domain.errors import InvalidInput, Problem
 
@@ -357,26 +356,16 @@ def _vulnerability(
     description = next((n.get("text") for n in notes if n.get("category") == "description"), None)
     if description is not None and summary is not None and description.strip() == summary.strip():
         description = None  # Candor writes the advisory's description there when it has no other
-    vectors = []
-    for score in v.get("scores") or []:
-        for key in ("cvss_v3", "cvss_v2"):
-            vector = (score.get(key) or {}).get("vectorString")
-            if isinstance(vector, str) and vector not in vectors:
-                try:
-                    version_of(vector)
-                    vectors.append(vector)
-                except InvalidInput:
-                    pass
-    for note in notes:
-        if note.get("category") == "other" and note.get("title") == CVSS4_NOTE:
-            vectors.append(str(note.get("text")))
-    seen_versions: set[str] = set()
-    unique = []
-    for vector in vectors:
-        version = version_of(vector)
-        if version not in seen_versions:
-            seen_versions.add(version)
-            unique.append(vector)
+    vectors = [
+        (score.get(key) or {}).get("vectorString")
+        for score in v.get("scores") or []
+        for key in ("cvss_v3", "cvss_v2")
+    ]
+    vectors += [
+        note.get("text")
+        for note in notes
+        if note.get("category") == "other" and note.get("title") == CVSS4_NOTE
+    ]
     extras = leftover(
         v,
         (
@@ -425,7 +414,7 @@ def _vulnerability(
         "description": description,
         "published": v.get("release_date"),
         "cwe": [{"id": cwe["id"], "name": cwe.get("name")}] if cwe else [],
-        "cvss": unique,
+        "cvss": first_per_version(vectors),
         "impacts": [t["details"] for t in v.get("threats") or [] if t.get("category") == "impact"],
         "remediations": remediations,
         "affected": affected,

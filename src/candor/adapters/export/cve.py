@@ -25,6 +25,7 @@ from candor.adapters.export.common import (
     replace_first,
     reuse,
     same_time,
+    scorable,
     split_reuse,
 )
 from candor.adapters.export.cvss import metric_json
@@ -244,7 +245,7 @@ def _metrics(scores: Any, original: Any) -> list[JSON]:
         return sorted(
             (key, item[key]["vectorString"], float(item[key]["baseScore"]))
             for key in METRIC_KEYS.values()
-            if key in item
+            if key in item and scorable(item[key].get("vectorString"))
         )
 
     # items without a CVSS vector ("other", SSVC …) are not modelled: always kept

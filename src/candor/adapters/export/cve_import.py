@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from candor.adapters.export.common import ECOSYSTEM_BY_URL, JSON, build, leftover
+from candor.adapters.export.common import ECOSYSTEM_BY_URL, JSON, build, first_per_version, leftover
 from candor.adapters.export.cve import (
     AFFECTED_KEYS,
     CNA_KEYS,
@@ -21,7 +21,6 @@ from candor.adapters.export.cve import (
     first_value,
     to_cve,
 )
-from candor.adapters.export.cvss import version_of
 from candor.domain.advisories import Advisory
 from candor.domain.errors import InvalidInput, Problem
 
@@ -121,12 +120,7 @@ def from_cve(doc: JSON) -> Advisory:
     for m in cna.get("metrics") or []:
         for key in METRIC_KEYS.values():
             vector = (m.get(key) or {}).get("vectorString")
-            if isinstance(vector, str):
-                try:
-                    version_of(vector)
-                    vectors.append(vector)
-                except InvalidInput:
-                    pass
+            vectors.append(vector)
     refs = []
     for r in cna.get("references") or []:
         ref: JSON = {"url": r["url"]}
@@ -166,7 +160,7 @@ def from_cve(doc: JSON) -> Advisory:
         "cve": meta["cveId"],
         "published": _time(cna.get("datePublic")),
         "cwe": cwes,
-        "cvss": vectors,
+        "cvss": first_per_version(vectors),
         "impacts": [first_value(i) for i in cna.get("impacts") or []],
         "workarounds": [w["value"] for w in cna.get("workarounds") or []],
         "remediations": [

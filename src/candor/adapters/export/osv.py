@@ -22,15 +22,17 @@ from candor.adapters.export.common import (
     OSV_TYPE_TAGS,
     build,
     extras_of,
+    first_per_version,
     leftover,
     osv_range_type,
     osv_reference_type,
     overlay,
     reuse,
     scheme_for_osv,
+    scorable,
+    split_reuse,
     text_time,
 )
-from candor.adapters.export.cvss import version_of
 from candor.adapters.export.schemas import validator
 from candor.domain.advisories import (
     Advisory,
@@ -121,7 +123,8 @@ def to_osv(advisory: Advisory, *, index: int = 0, now: datetime) -> JSON:
     if details:
         out["details"] = details
     severity = [{"type": SEVERITY_TYPES[s.version], "score": s.vector} for s in v.scores]
-    severity = reuse(extras.get("severity"), severity, lambda x: (x["type"], x["score"]))
+    # Ubuntu priorities and vectors that cannot be scored are not modelled: always kept
+    severity = split_reuse(extras.get("severity"), severity, _modelled_severity)
     if severity:
         out["severity"] = severity
     affected = [_affected(a) for a in v.affected]
@@ -137,6 +140,13 @@ def to_osv(advisory: Advisory, *, index: int = 0, now: datetime) -> JSON:
     if credits:
         out["credits"] = credits
     return overlay(out, extras)
+
+
+def _modelled_severity(item: Any) -> Any:
+    cvss_type = isinstance(item, dict) and str(item.get("type", "")).startswith("CVSS")
+    if cvss_type and scorable(item.get("score")):
+        return (item["type"], item["score"])
+    return None
 
 
 def _credit(name: str, kind: str | None, contact: tuple[str, ...]) -> JSON:
@@ -199,16 +209,12 @@ def from_osv(doc: JSON) -> Advisory:
         vextras["schema_version"] = doc["schema_version"]
     if aliases and aliases[0] != cve and cve is not None:
         vextras["aliases"] = aliases  # keep the order the record gave
-    scores: list[str] = []
     severity = doc.get("severity") or []
-    for item in severity:
-        vector = item.get("score") if isinstance(item, dict) else None
-        if isinstance(vector, str) and str(item.get("type", "")).startswith("CVSS"):
-            try:
-                version_of(vector)
-            except InvalidInput:
-                continue
-            scores.append(vector)
+    scores = first_per_version(
+        item.get("score")
+        for item in severity
+        if isinstance(item, dict) and str(item.get("type", "")).startswith("CVSS")
+    )
     if len(scores) != len(severity):
         vextras["severity"] = severity
     refs = []
