@@ -21,6 +21,7 @@ from candor.adapters.export.csaf_tree import (
     CVSS4_NOTE,
     STATUS_CATEGORY,
     TLP_URL,
+    full_name,
 )
 from candor.adapters.export.csaf_vers import from_vers
 from candor.domain.advisories import Advisory, Status
@@ -99,16 +100,12 @@ def _entry_extras(p: _Product, categories: list[str], generated_name: str) -> JS
     ex: JSON = {"product_id": p.pid}
     if p.product.get("name") != generated_name:
         ex["name"] = p.product.get("name")
-    if categories != [_canonical_category(_status(categories))]:
+    if categories != [STATUS_CATEGORY[_status(categories)]]:
         ex["statuses"] = categories
     helper = p.product.get("product_identification_helper")
     if helper:
         ex["product_identification_helper"] = helper
     return ex
-
-
-def _canonical_category(status: Status) -> str:
-    return STATUS_CATEGORY[status]
 
 
 def _affected(products: dict[str, _Product], status_of: dict[str, list[str]]) -> list[JSON]:
@@ -127,7 +124,7 @@ def _affected(products: dict[str, _Product], status_of: dict[str, list[str]]) ->
             }
             if vendor:
                 entry["vendor"] = vendor
-            name = " ".join(x for x in (vendor, product or p.product.get("name")) if x)
+            name = full_name(vendor, product or p.product.get("name"), None)
             ex = _entry_extras(p, categories, name)
             default = [("vendor", vendor)] if vendor else []
             default.append(("product_name", entry["product"]))
@@ -159,12 +156,12 @@ def _affected(products: dict[str, _Product], status_of: dict[str, list[str]]) ->
                 group["extras"] = {"csaf": {"branches": [list(x) for x in parent]}}
             groups[key] = group
         leaf_name = p.path[-1][1]
-        label = " ".join(x for x in (vendor, group["product"], leaf_name) if x)
+        label = full_name(vendor, group["product"], leaf_name)
         ex = _entry_extras(p, categories, label)
         if leaf_category == "product_version_range" and leaf_name == ALL_VERSIONS:
             # every version of the product: the record's default status
             group["default_status"] = status.value
-            ex = _entry_extras(p, categories, " ".join(x for x in (vendor, group["product"]) if x))
+            ex = _entry_extras(p, categories, full_name(vendor, group["product"], None))
             group.setdefault("extras", {}).setdefault("csaf", {})["all"] = ex
             continue
         if leaf_category == "product_version_range":
@@ -184,7 +181,31 @@ def _affected(products: dict[str, _Product], status_of: dict[str, list[str]]) ->
         group["versions"].append(
             {"version": leaf_name, "status": status.value, "extras": {"csaf": ex}}
         )
+    for group in groups.values():
+        _lift_purl(group)
     return [{k: v for k, v in g.items() if v} for g in groups.values()]
+
+
+def _lift_purl(group: JSON) -> None:
+    """When every leaf's purl is one package URL (with the leaf's version, or bare for a
+    range), say it once on the product instead of on every leaf."""
+    entries = [*group.get("versions", []), *group.get("ranges", [])]
+    helpers = [e["extras"]["csaf"].get("product_identification_helper") for e in entries]
+    if not entries or any(h is None or set(h) != {"purl"} for h in helpers):
+        return
+    bases = set()
+    for entry, helper in zip(entries, helpers, strict=True):
+        purl = str(helper["purl"])
+        version = entry.get("version") if "events" not in entry else None
+        suffix = f"@{version}" if version else ""
+        if version and not purl.endswith(suffix):
+            return
+        bases.add(purl.removesuffix(suffix) if suffix else purl)
+    if len(bases) != 1 or "@" in next(iter(bases)):
+        return
+    group["purl"] = bases.pop()
+    for entry in entries:
+        del entry["extras"]["csaf"]["product_identification_helper"]
 
 
 def from_csaf(doc: JSON) -> Advisory:

@@ -153,11 +153,16 @@ def _default_path(a: Affected) -> tuple[tuple[str, str], ...]:
     return tuple(path)
 
 
-def _full_name(a: Affected, version: str | None) -> str:
+def full_name(vendor: str | None, product: str | None, version: str | None) -> str:
+    """``ACME acme-agent 1.4.1``; a range without its ``vers:scheme/`` prefix, as CSAF's
+    examples write it (``ACME acme-agent >=1.0|<1.4``)."""
     if version and version.startswith("vers:"):
-        version = version.split("/", 1)[-1]  # "ACME agent >=1.0|<1.4", as CSAF's examples say
-    parts = [p for p in (a.vendor, a.product or a.package, version) if p]
-    return " ".join(parts)
+        version = version.split("/", 1)[-1]
+    return " ".join(p for p in (vendor, product, version) if p)
+
+
+def _full_name(a: Affected, version: str | None) -> str:
+    return full_name(a.vendor, a.product or a.package, version)
 
 
 def _helper(a: Affected, version: str | None, original: Any) -> JSON | None:
