@@ -38,17 +38,14 @@ _pg_state: dict[str, object] = {}
 def postgres_admin() -> Engine:
     """An engine on the server's default schema, or skip with the reason."""
     if "engine" not in _pg_state:
-        engine = create_engine(
-            POSTGRES_URL, connect_args={"connect_timeout": 3}, pool_pre_ping=True
-        )
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3},
+                               pool_pre_ping=True)
         try:
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
         except Exception as exc:  # any failure to connect means: no server here
-            _pg_state["error"] = (
-                f"PostgreSQL not reachable at {make_url(POSTGRES_URL)!r}: "
-                f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-            )
+            _pg_state["error"] = f"PostgreSQL not reachable at {make_url(POSTGRES_URL)!r}: " \
+                                 f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
             _pg_state["engine"] = None
         else:
             _pg_state["engine"] = engine

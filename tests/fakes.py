@@ -103,14 +103,9 @@ class FakeTimeline:
         out = []
         for draft in drafts:
             prev = entries[-1].hash if entries else GENESIS
-            entry = timeline_model.seal(
-                draft,
-                id=uuid.uuid4(),
-                incident_id=incident_id,
-                seq=len(entries) + 1,
-                prev_hash=prev,
-                recorded_at=recorded_at,
-            )
+            entry = timeline_model.seal(draft, id=uuid.uuid4(), incident_id=incident_id,
+                                        seq=len(entries) + 1, prev_hash=prev,
+                                        recorded_at=recorded_at)
             entries.append(entry)
             out.append(entry)
         return out
@@ -119,14 +114,8 @@ class FakeTimeline:
         entries = self.store.timeline.get(incident_id, [])
         return entries[seq - 1] if 0 < seq <= len(entries) else None
 
-    def list(
-        self,
-        incident_id: uuid.UUID,
-        *,
-        after: int = 0,
-        limit: int | None = None,
-        newest_first: bool = False,
-    ) -> list[Entry]:
+    def list(self, incident_id: uuid.UUID, *, after: int = 0, limit: int | None = None,
+             newest_first: bool = False) -> list[Entry]:
         entries = [e for e in self.store.timeline.get(incident_id, []) if e.seq > after]
         if newest_first:
             entries.reverse()
@@ -138,24 +127,12 @@ class FakeTimeline:
     def links(self, incident_id: uuid.UUID, *, label: str) -> Iterator[StoredLink]:
         for position, e in enumerate(self.store.timeline.get(incident_id, []), start=1):
             yield StoredLink(
-                position=position,
-                label=f"{label} #{e.seq}",
-                seq=e.seq,
+                position=position, label=f"{label} #{e.seq}", seq=e.seq,
                 fields=timeline_model.hashed_fields(
-                    id=e.id,
-                    incident_id=e.incident_id,
-                    seq=e.seq,
-                    kind=e.kind.value,
-                    author=e.author,
-                    occurred_at=e.occurred_at,
-                    recorded_at=e.recorded_at,
-                    body=e.body,
-                    data_json=e.data_json,
-                    corrects=e.corrects,
-                ),
-                content_hash=e.content_hash,
-                prev_hash=e.prev_hash,
-                hash=e.hash,
+                    id=e.id, incident_id=e.incident_id, seq=e.seq, kind=e.kind.value,
+                    author=e.author, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+                    body=e.body, data_json=e.data_json, corrects=e.corrects),
+                content_hash=e.content_hash, prev_hash=e.prev_hash, hash=e.hash,
             )
 
 
@@ -201,13 +178,10 @@ class FakeAudit:
         return record
 
     def list(self, where: AuditFilter) -> list[AuditRecord]:
-        items = [
-            r
-            for r in reversed(self.store.audit)
-            if (where.actor is None or r.actor == where.actor)
-            and (where.incident_key is None or r.incident_key == where.incident_key)
-            and (where.action_prefix is None or r.action.startswith(where.action_prefix))
-        ]
+        items = [r for r in reversed(self.store.audit)
+                 if (where.actor is None or r.actor == where.actor)
+                 and (where.incident_key is None or r.incident_key == where.incident_key)
+                 and (where.action_prefix is None or r.action.startswith(where.action_prefix))]
         return items[: where.limit]
 
     def count(self) -> int:
@@ -216,24 +190,13 @@ class FakeAudit:
     def links(self) -> Iterator[StoredLink]:
         for position, r in enumerate(self.store.audit, start=1):
             yield StoredLink(
-                position=position,
-                label=f"audit #{r.seq}",
-                seq=r.seq,
+                position=position, label=f"audit #{r.seq}", seq=r.seq,
                 fields=audit_model.hashed_fields(
-                    seq=r.seq,
-                    at=r.at,
-                    actor=r.actor,
-                    action=r.action,
-                    target_type=r.target_type,
-                    target_id=r.target_id,
-                    incident_key=r.incident_key,
-                    before_json=r.before_json,
-                    after_json=r.after_json,
-                    detail=r.detail,
-                ),
-                content_hash=r.content_hash,
-                prev_hash=r.prev_hash,
-                hash=r.hash,
+                    seq=r.seq, at=r.at, actor=r.actor, action=r.action,
+                    target_type=r.target_type, target_id=r.target_id,
+                    incident_key=r.incident_key, before_json=r.before_json,
+                    after_json=r.after_json, detail=r.detail),
+                content_hash=r.content_hash, prev_hash=r.prev_hash, hash=r.hash,
             )
 
 
@@ -253,12 +216,8 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(self.work)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         return None
 
     def commit(self) -> None:
