@@ -12,6 +12,7 @@ import typer
 
 from candor import __version__
 from candor.cli import (
+    advisories,
     audit,
     incidents,
     roles,
@@ -69,6 +70,7 @@ app.add_typer(secrets.app, name="secrets", help="Identify a leaked secret and ho
 app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check security.txt.")
 app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")
 app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
+app.add_typer(advisories.app, name="advisory", help="CVE, CSAF and OSV advisories from one record.")
 
 
 def main(argv: list[str] | None = None) -> int:
