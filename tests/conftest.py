@@ -20,7 +20,9 @@ from sqlalchemy.engine import make_url
 from candor.adapters.db import migrate, tables
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.adapters.passwords import fast_hasher
 from candor.domain.access import Actor, OrgRole
+from candor.domain.accounts import new_user
 from candor.services.context import Context
 from tests.fakes import FakeClock, FakeUnitOfWorkFactory
 
@@ -143,14 +145,34 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+PEOPLE = {
+    "alice": OrgRole.RESPONDER,
+    "bob": OrgRole.RESPONDER,
+    "carol": OrgRole.RESPONDER,
+    "dan": OrgRole.RESPONDER,
+    "erin": OrgRole.COUNSEL,
+    "root": OrgRole.ADMIN,
+    "val": OrgRole.VIEWER,
+}
+
+
+def seed_people(ctx: Context) -> Context:
+    """The accounts the tests act as; added straight to storage, so nothing is audited."""
+    with ctx.uow(write=True) as uow:
+        for name, role in PEOPLE.items():
+            uow.users.add(new_user(id=uuid.uuid4(), username=name, role=role, now=ctx.clock.now()))
+        uow.commit()
+    return ctx
+
+
 @pytest.fixture
 def sql_ctx(engine: Engine, clock: FakeClock) -> Context:
-    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock)
+    return seed_people(Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, hasher=fast_hasher()))
 
 
 @pytest.fixture
 def fake_ctx(clock: FakeClock) -> Context:
-    return Context(uow=FakeUnitOfWorkFactory(), clock=clock)
+    return seed_people(Context(uow=FakeUnitOfWorkFactory(), clock=clock, hasher=fast_hasher()))
 
 
 @pytest.fixture(params=["fake", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -162,11 +184,13 @@ def any_ctx(
 ) -> Iterator[Context]:
     """The same use-case tests on the fake and on both real databases (the conformance suite)."""
     if request.param == "fake":
-        yield Context(uow=FakeUnitOfWorkFactory(), clock=clock)
+        yield seed_people(Context(uow=FakeUnitOfWorkFactory(), clock=clock, hasher=fast_hasher()))
         return
     real = _real_engine(str(request.param), _engines, tmp_path_factory)
     try:
-        yield Context(uow=SqlUnitOfWorkFactory(real), clock=clock)
+        yield seed_people(
+            Context(uow=SqlUnitOfWorkFactory(real), clock=clock, hasher=fast_hasher())
+        )
     finally:
         truncate_all(real)
 

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from candor.domain import audit as audit_model
 from candor.domain import timeline as timeline_model
+from candor.domain.accounts import ApiToken, Attempt, Session, User
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
 from candor.domain.chain import GENESIS, StoredLink, canonical
 from candor.domain.errors import Conflict
@@ -42,6 +43,10 @@ class Store:
     tasks: dict[uuid.UUID, list[Task]] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    users: dict[str, User] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    tokens: dict[uuid.UUID, ApiToken] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
 
 
 class FakeIncidents:
@@ -251,6 +256,10 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks(self.work)
         self.sequences = FakeSequences(self.work)
         self.audit = FakeAudit(self.work)
+        self.users = FakeUsers(self.work)
+        self.sessions = FakeSessions(self.work)
+        self.tokens = FakeTokens(self.work)
+        self.attempts = FakeAttempts(self.work)
         return self
 
     def __exit__(
@@ -279,3 +288,88 @@ class FakeUnitOfWorkFactory:
 
 def fake_context(clock: FakeClock | None = None, **kwargs: Any) -> Context:
     return Context(uow=FakeUnitOfWorkFactory(), clock=clock or FakeClock(), **kwargs)
+
+
+class FakeUsers:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, user: User) -> None:
+        self.store.users[user.username] = user
+
+    def get(self, username: str) -> User | None:
+        return self.store.users.get(username)
+
+    def get_by_id(self, id: uuid.UUID) -> User | None:
+        return next((u for u in self.store.users.values() if u.id == id), None)
+
+    def save(self, user: User) -> None:
+        self.store.users[user.username] = user
+
+    def list(self, *, include_inactive: bool = False) -> list[User]:
+        return sorted(
+            (u for u in self.store.users.values() if u.active or include_inactive),
+            key=lambda u: u.username,
+        )
+
+    def count(self) -> int:
+        return len(self.store.users)
+
+
+class FakeSessions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, session: Session) -> None:
+        self.store.sessions[session.token_hash] = session
+
+    def get(self, token_hash: str) -> Session | None:
+        return self.store.sessions.get(token_hash)
+
+    def delete(self, id: uuid.UUID) -> None:
+        self.store.sessions = {k: s for k, s in self.store.sessions.items() if s.id != id}
+
+    def delete_for_user(self, user_id: uuid.UUID) -> int:
+        before = len(self.store.sessions)
+        self.store.sessions = {k: s for k, s in self.store.sessions.items() if s.user_id != user_id}
+        return before - len(self.store.sessions)
+
+    def purge_expired(self, now: datetime) -> int:
+        before = len(self.store.sessions)
+        self.store.sessions = {k: s for k, s in self.store.sessions.items() if s.is_valid(now)}
+        return before - len(self.store.sessions)
+
+
+class FakeTokens:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, token: ApiToken) -> None:
+        self.store.tokens[token.id] = token
+
+    def get_by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((t for t in self.store.tokens.values() if t.token_hash == token_hash), None)
+
+    def get(self, id: uuid.UUID) -> ApiToken | None:
+        return self.store.tokens.get(id)
+
+    def list(self, *, user_id: uuid.UUID | None = None) -> list[ApiToken]:
+        return [t for t in self.store.tokens.values() if user_id is None or t.user_id == user_id]
+
+    def save(self, token: ApiToken) -> None:
+        self.store.tokens[token.id] = token
+
+
+class FakeAttempts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, attempt: Attempt) -> None:
+        self.store.attempts.append(attempt)
+
+    def recent(self, *, username: str, client: str, since: datetime) -> list[Attempt]:
+        return [
+            a
+            for a in self.store.attempts
+            if a.at >= since and (a.username == username or (client and a.client == client))
+        ]

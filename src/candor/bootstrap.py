@@ -12,9 +12,12 @@ from candor.adapters.clock import SystemClock
 from candor.adapters.db import migrate
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.adapters.passwords import Argon2Hasher
+from candor.domain.access import OrgRole
 from candor.domain.errors import CandorError
+from candor.services import accounts
 from candor.services.context import Context
-from candor.services.ports import Clock
+from candor.services.ports import Clock, PasswordHasher
 
 
 class NotInitialised(CandorError):
@@ -27,6 +30,7 @@ class NotInitialised(CandorError):
 class Application:
     settings: config.Settings
     clock: Clock
+    hasher_override: PasswordHasher | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -38,7 +42,16 @@ class Application:
             uow=SqlUnitOfWorkFactory(self.engine),
             clock=self.clock,
             organization=self.settings.organization.name,
+            hasher=self.hasher,
+            session_hours=self.settings.web.session_hours,
         )
+
+    @cached_property
+    def hasher(self) -> PasswordHasher:
+        return self.hasher_override or Argon2Hasher()
+
+    def user_role(self, username: str) -> OrgRole | None:
+        return accounts.role_of(self.context, username)
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):
@@ -53,5 +66,12 @@ class Application:
             self.engine.dispose()
 
 
-def build(settings: config.Settings | None = None, *, clock: Clock | None = None) -> Application:
-    return Application(settings=settings or config.load(), clock=clock or SystemClock())
+def build(
+    settings: config.Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Application:
+    return Application(
+        settings=settings or config.load(), clock=clock or SystemClock(), hasher_override=hasher
+    )

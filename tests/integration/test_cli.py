@@ -28,6 +28,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
     code, out, _ = run("init", "--organization", "Example SaaS Inc.")
     assert code == 0, out
+    for name in ("alice", "carol", "dan"):
+        assert run("--as", "root", "user", "create", name, "--generate-password")[0] == 0
     return run
 
 
@@ -118,7 +120,7 @@ def test_the_whole_foundation_flow(cli: Run, tmp_path: Path) -> None:
     code, out, _ = cli("timeline", "verify", key, "--json")
     assert code == 0
     assert json.loads(out)["ok"] is True
-    assert cli("audit", "verify")[0] == 0
+    assert cli("--as", "root", "audit", "verify")[0] == 0
 
     # tamper with one stored byte: verify fails and names the entry
     db = tmp_path / "ws" / "candor.db"
@@ -132,7 +134,7 @@ def test_the_whole_foundation_flow(cli: Run, tmp_path: Path) -> None:
     assert f"{key} #6" in err
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE audit_log SET detail = 'x' WHERE seq = 2")
-    code, _, err = cli("audit", "verify")
+    code, _, err = cli("--as", "root", "audit", "verify")
     assert code == 1
     assert "audit #2" in err
 

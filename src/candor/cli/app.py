@@ -12,6 +12,7 @@ import typer
 
 from candor import __version__
 from candor.cli import (
+    accounts,
     advisories,
     audit,
     incidents,
@@ -65,6 +66,8 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(accounts.users_app, name="user", help="Users who sign in to the web UI.")
+app.add_typer(accounts.tokens_app, name="token", help="API tokens for automation.")
 app.add_typer(triage.app, name="triage", help="Classify an incident from questionnaire answers.")
 app.add_typer(secrets.app, name="secrets", help="Identify a leaked secret and how to rotate it.")
 app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check security.txt.")

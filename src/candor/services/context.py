@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from candor.services.ports import Clock, UnitOfWorkFactory
+from candor.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -15,3 +15,5 @@ class Context:
     clock: Clock
     new_id: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
     organization: str = "Candor"
+    hasher: PasswordHasher | None = None
+    session_hours: int = 12

@@ -15,7 +15,7 @@ from candor.domain import incidents as model
 from candor.domain import timeline
 from candor.domain.access import Actor, require_declare, require_see, require_write
 from candor.domain.audit import AuditDraft
-from candor.domain.errors import Conflict, NotFound
+from candor.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from candor.domain.incidents import Clock, Incident
 from candor.domain.lifecycle import Phase
 from candor.domain.timeline import EntryKind
@@ -85,6 +85,21 @@ def _save(
         )
     )
     return saved
+
+
+def _require_users(uow: UnitOfWork, people: tuple[str, ...], *, field: str) -> None:
+    """Roles and membership go to real, active accounts: membership grants need-to-know."""
+    for person in people:
+        name = model.check_person(person, field=field)
+        user = uow.users.get(name)
+        if user is None or not user.active:
+            raise InvalidInput(
+                Problem(
+                    f"no active user named {name}",
+                    field=field,
+                    hint="create the account first: candor user create NAME",
+                )
+            )
 
 
 def _plain(value: Any) -> Any:
@@ -264,6 +279,8 @@ def assign_role(
     with ctx.uow(write=True) as uow:
         before = load(uow, actor, key)
         require_write(actor, before)
+        if person is not None:
+            _require_users(uow, (person,), field="person")
         after = model.assign_role(before, role, person, now=now)
         if after.roles == before.roles:
             return before
@@ -307,6 +324,7 @@ def set_participants(
     with ctx.uow(write=True) as uow:
         before = load(uow, actor, key)
         require_write(actor, before)
+        _require_users(uow, add, field="participants")
         after = model.set_participants(before, add=add, remove=remove, now=now)
         if after.participants == before.participants:
             return before

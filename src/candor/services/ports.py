@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from candor.domain.accounts import ApiToken, Attempt, Session, User
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
 from candor.domain.chain import StoredLink
 from candor.domain.incidents import Incident
@@ -112,12 +113,68 @@ class AuditRepository(Protocol):
     def links(self) -> Iterator[StoredLink]: ...
 
 
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+
+    def get(self, username: str) -> User | None: ...
+
+    def get_by_id(self, id: uuid.UUID) -> User | None: ...
+
+    def save(self, user: User) -> None: ...
+
+    def list(self, *, include_inactive: bool = False) -> list[User]: ...
+
+    def count(self) -> int: ...
+
+
+class SessionRepository(Protocol):
+    def add(self, session: Session) -> None: ...
+
+    def get(self, token_hash: str) -> Session | None: ...
+
+    def delete(self, id: uuid.UUID) -> None: ...
+
+    def delete_for_user(self, user_id: uuid.UUID) -> int: ...
+
+    def purge_expired(self, now: datetime) -> int: ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+
+    def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    def get(self, id: uuid.UUID) -> ApiToken | None: ...
+
+    def list(self, *, user_id: uuid.UUID | None = None) -> list[ApiToken]: ...
+
+    def save(self, token: ApiToken) -> None: ...
+
+
+class AttemptRepository(Protocol):
+    def add(self, attempt: Attempt) -> None: ...
+
+    def recent(self, *, username: str, client: str, since: datetime) -> list[Attempt]: ...
+
+
 class UnitOfWork(Protocol):
     incidents: IncidentRepository
     timeline: TimelineRepository
     tasks: TaskRepository
     sequences: SequenceRepository
     audit: AuditRepository
+    users: UserRepository
+    sessions: SessionRepository
+    tokens: TokenRepository
+    attempts: AttemptRepository
 
     def __enter__(self) -> Self: ...
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.adapters.db.accounts import SqlAttempts, SqlSessions, SqlTokens, SqlUsers
 from candor.adapters.db.chains import SqlAudit, SqlTimeline
 from candor.adapters.db.engine import for_writing
 from candor.adapters.db.repositories import SqlIncidents, SqlSequences, SqlTasks
@@ -27,6 +28,10 @@ class SqlUnitOfWork:
         self.tasks = SqlTasks(self.session)
         self.sequences = SqlSequences(self.session)
         self.audit = SqlAudit(self.session)
+        self.users = SqlUsers(self.session)
+        self.sessions = SqlSessions(self.session)
+        self.tokens = SqlTokens(self.session)
+        self.attempts = SqlAttempts(self.session)
         self._extend(self.session)
         return self
 
