@@ -13,6 +13,7 @@ import typer
 from candor import __version__
 from candor.cli import audit, incidents, roles, tasks, timeline, workspace
 from candor.cli.common import closing_app, err, state
+from candor.cli.obligations import app as obligations_app
 from candor.domain.errors import CandorError
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(obligations_app, name="obligations", help="Who must be notified, by when, with what.")
 
 
 def main(argv: list[str] | None = None) -> int:
