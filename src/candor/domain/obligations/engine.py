@@ -259,10 +259,11 @@ def _timing(run: _Run, rule: Rule, ctx: Context, zone_name: str) -> Timing:
         if trigger.if_unrecorded is IfUnrecorded.USE and trigger.fallback is not None:
             fallback = Trigger(clock=trigger.fallback)
             start = _resolve(fallback, run.facts, zone)
-            notes.append(
-                f"{name} is not recorded, so the clock is counted from {fallback.name} "
-                "(earlier, so the deadline is conservative); record it when it is determined"
-            )
+            if deadline.period is not None:
+                notes.append(
+                    f"{name} is not recorded, so the clock is counted from {fallback.name} "
+                    "(earlier, so the deadline is conservative); record it when it is determined"
+                )
             name = fallback.name
         else:
             pending = True
@@ -337,7 +338,10 @@ def _limits(
             )
             continue
         if at is None or candidate < at:
-            notes.append(f"no later than {limit.period} from {limit.trigger.name}")
+            if limit.period.amount == 0:
+                notes.append(f"no later than the day of {limit.trigger.name}")
+            else:
+                notes.append(f"no later than {limit.period} from {limit.trigger.name}")
             at = candidate
     return at
 

@@ -20,10 +20,14 @@ def describe_deadline(deadline: Deadline) -> str:
         text = f"{deadline.period} from {trigger}"
         if deadline.period.unit is Unit.BUSINESS_DAYS and deadline.start_on_business_day:
             text += " (a trigger on a non-business day counts from the next business day)"
-    if deadline.trigger.if_unrecorded is IfUnrecorded.USE and deadline.trigger.fallback:
-        text += f"; until {trigger} is recorded, from {deadline.trigger.fallback.value}"
+    fallback = deadline.trigger.fallback
+    if deadline.period and deadline.trigger.if_unrecorded is IfUnrecorded.USE and fallback:
+        text += f"; until {trigger} is recorded, from {fallback.value}"
     for limit in deadline.also_no_later_than:
-        text += f"; no later than {limit.period} from {limit.trigger.name}"
+        if limit.period.amount == 0:
+            text += f"; no later than the day of {limit.trigger.name}"
+        else:
+            text += f"; no later than {limit.period} from {limit.trigger.name}"
     if deadline.no_later_than_rule:
         text += f"; no later than the notice under {deadline.no_later_than_rule}"
     for variant in deadline.variants:
