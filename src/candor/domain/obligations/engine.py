@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from candor.domain.obligations import jurisdictions
@@ -43,7 +44,16 @@ from candor.domain.obligations.reporting import describe_deadline, warnings
 from candor.domain.obligations.results import Evaluation, Finding, Skipped, SubstituteOutcome
 from candor.domain.obligations.vocabulary import Clock, RuleKind, Status
 
-ECB_CALENDAR = "ECB"  # TARGET2 closing days: the EU-wide fallback when no member state is known
+ECB_CALENDAR = "ECB"
+
+
+@lru_cache(maxsize=128)
+def tz(name: str) -> ZoneInfo:
+    """ZoneInfo keeps only a few zones strongly cached; rules use about sixty."""
+    return ZoneInfo(name)
+
+
+# TARGET2 closing days: the EU-wide fallback when no member state is known
 BRUSSELS = "Europe/Brussels"
 
 
@@ -106,7 +116,7 @@ def _evaluate_rule(
 ) -> list[Finding | Skipped]:
     first = versions[0]
     zone = zone_for(first, run.facts)
-    day = rules_date or run.facts.incident.aware_at.astimezone(ZoneInfo(zone)).date()
+    day = rules_date or run.facts.incident.aware_at.astimezone(tz(zone)).date()
     rule = next((v for v in versions if v.in_force_on(day)), None)
     run.outcomes[first.id] = Truth.NO
     run.deadlines[first.id] = None
@@ -246,7 +256,7 @@ def _resolve(trigger: Trigger, facts: Facts, zone: ZoneInfo) -> datetime | None:
 
 def _timing(run: _Run, rule: Rule, ctx: Context, zone_name: str) -> Timing:
     deadline = rule.deadline
-    zone = ZoneInfo(zone_name)
+    zone = tz(zone_name)
     calendar = run.calendars.calendar(calendar_for(rule, run.facts))
     notes: list[str] = []
     trigger = deadline.trigger

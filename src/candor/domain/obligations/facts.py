@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -83,6 +83,14 @@ class Incident:
     affected_customers: frozenset[str] | None = None
     notice_cost_estimate: float | None = None
     insufficient_contact_info: bool | None = None
+    # people per region, summed once: every place given, each country over its subdivisions,
+    # and "*" for everyone (rules ask for counts thousands of times per evaluation)
+    totals: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.totals:
+            # frozen: the one place the value is completed, before anyone can see it
+            object.__setattr__(self, "totals", MappingProxyType(region_totals(self.affected)))
 
     @property
     def elements(self) -> frozenset[DataElement]:
@@ -91,9 +99,17 @@ class Incident:
 
     def count(self, region: str) -> int:
         """Affected people resident in ``region`` (a country, a subdivision or ``*`` for all)."""
-        if region == "*":
-            return sum(self.affected.values())
-        return sum(n for code, n in self.affected.items() if jurisdictions.within(code, region))
+        return self.totals.get(region, 0)
+
+
+def region_totals(affected: Mapping[str, int]) -> dict[str, int]:
+    totals: dict[str, int] = {"*": sum(affected.values())}
+    for code, people in affected.items():
+        totals[code] = totals.get(code, 0) + people
+        if "-" in code:
+            country = code.split("-", 1)[0]
+            totals[country] = totals.get(country, 0) + people
+    return totals
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,6 +209,8 @@ class RuleSet:
     versions: Mapping[str, tuple[Rule, ...]]
     order: tuple[str, ...]
     files: tuple[str, ...] = field(default=())
+    # the places some rule looks at, to warn about facts naming places no rule covers
+    covered: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.versions)

@@ -53,25 +53,14 @@ def warnings(facts: Facts, rules: RuleSet, *, rules_date: date | None) -> list[s
             f"{bare:,} people are recorded for US without a state: state laws count residents of "
             "each state (US-CA, US-TX …), so they trigger no state rule"
         )
-    covered = covered_places(rules)
     named = sorted(set(incident.affected) | set(facts.organization.establishments))
     for code in named:
-        if not any(jurisdictions.within(code, place) for place in covered):
+        country = code.split("-", 1)[0]
+        if code not in rules.covered and country not in rules.covered:
             out.append(
                 f"no rule covers {code}: Candor's rules do not include its law yet — ask counsel"
             )
     return out
-
-
-def covered_places(rules: RuleSet) -> frozenset[str]:
-    places: set[str] = set()
-    for rule in rules.all():
-        if jurisdictions.is_place(rule.jurisdiction):
-            places.add(rule.jurisdiction)
-        places.update(jurisdictions.expand(rule.for_each))
-        for condition in rule.conditions:
-            places.update(condition.places())
-    return frozenset(places)
 
 
 def check_facts(facts: Facts, rules: RuleSet) -> list[Problem]:

@@ -10,6 +10,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from candor.domain.errors import Problem
+from candor.domain.obligations import jurisdictions
 from candor.domain.obligations.model import FOLLOW_MAIN_ESTABLISHMENT, Rule, RuleSet
 from candor.domain.obligations.reader import Path
 
@@ -81,7 +82,19 @@ def build_ruleset(rules: Iterable[Rule]) -> tuple[RuleSet, list[Problem]]:
         )
     frozen = {rule_id: tuple(group) for rule_id, group in sorted(versions.items())}
     files = tuple(sorted({rule.file for group in versions.values() for rule in group}))
-    return RuleSet(versions=frozen, order=order, files=files), problems
+    covered = covered_places(rule for group in versions.values() for rule in group)
+    return RuleSet(versions=frozen, order=order, files=files, covered=covered), problems
+
+
+def covered_places(rules: Iterable[Rule]) -> frozenset[str]:
+    places: set[str] = set()
+    for rule in rules:
+        if jurisdictions.is_place(rule.jurisdiction):
+            places.add(rule.jurisdiction)
+        places.update(jurisdictions.expand(rule.for_each))
+        for condition in rule.conditions:
+            places.update(condition.places())
+    return frozenset(places)
 
 
 def _check_zone_and_calendar(rule: Rule, problems: list[Problem], path: Path) -> None:
