@@ -226,3 +226,67 @@ def test_oklahoma_counts_1000_when_the_breached_system_is_a_credit_bureaus() -> 
     assert not triggered("us-ok-regulator", spec, 999)
     assert triggered("us-ok-regulator", spec, 1000)
     assert triggered("us-ok-regulator", state("OK", ">=", 500), 500)
+
+
+# Georgia's statute covers information brokers only; the sector changes no other state's rule
+# when the risk of harm is likely
+BROKER = {"sectors": ["information_broker"]}
+
+
+def _substitute_rules() -> list[str]:
+    return sorted(
+        rule.id
+        for rule in builtin().all()
+        if rule.substitute_notice is not None
+        and (rule.substitute_notice.affected_over or rule.substitute_notice.cost_over)
+    )
+
+
+def _substitute(rule_id: str, *, people: int, cost: float, contact: bool) -> Any:
+    rule = builtin().versions[rule_id][-1]
+    facts = make_facts(
+        BROKER,
+        affected={rule.jurisdiction: people},
+        risk_of_harm="likely",
+        data_elements=["name", "ssn"],
+        notice_cost_estimate=cost,
+        insufficient_contact_info=contact,
+        discovered_at="2026-06-01T15:00:00Z",
+    )
+    found = [f for f in run(facts).obligations if f.rule.id == rule_id]
+    assert found, rule_id
+    return found[0].substitute
+
+
+@pytest.mark.parametrize("rule_id", _substitute_rules())
+def test_substitute_notice_thresholds(rule_id: str) -> None:
+    """Substitute notice is allowed above the cost or the number of people the law names
+    ("cost > $250,000 or > 500,000 persons"), exactly as written: not at the number."""
+    spec = builtin().versions[rule_id][-1].substitute_notice
+    assert spec is not None
+    if spec.affected_over:
+        n = spec.affected_over
+        for people, expected in ((n - 1, False), (n, False), (n + 1, True)):
+            outcome = _substitute(rule_id, people=people, cost=0, contact=False)
+            assert outcome.available is expected, (rule_id, people)
+    if spec.cost_over:
+        c = spec.cost_over
+        for cost, expected in ((c - 1, False), (c, False), (c + 1, True)):
+            outcome = _substitute(rule_id, people=10, cost=cost, contact=False)
+            assert outcome.available is expected, (rule_id, cost)
+    if spec.insufficient_contact:
+        assert _substitute(rule_id, people=10, cost=0, contact=True).available is True
+    unknown = _substitute_unknown(rule_id)
+    assert unknown.available is None
+    assert "not recorded" in unknown.reason
+
+
+def _substitute_unknown(rule_id: str) -> Any:
+    rule = builtin().versions[rule_id][-1]
+    facts = make_facts(
+        BROKER,
+        affected={rule.jurisdiction: 10},
+        risk_of_harm="likely",
+        discovered_at="2026-06-01T15:00:00Z",
+    )
+    return next(f for f in run(facts).obligations if f.rule.id == rule_id).substitute

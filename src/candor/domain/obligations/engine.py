@@ -167,7 +167,7 @@ def _apply(
     for outcome in exceptions:
         if outcome.truth is Truth.YES:
             return Skipped(rule, jurisdiction, f"exception: {outcome.reason}")
-    rationale.extend(o.reason for o in exceptions if not o.reason.startswith("no law-enforcement"))
+    rationale.extend(o.reason for o in exceptions if o.reason)
     undetermined = combined.truth is Truth.UNKNOWN or any(
         o.truth is Truth.UNKNOWN for o in exceptions
     )
@@ -359,18 +359,14 @@ def _limits(
 def _linked(run: _Run, other: str, at: datetime | None, notes: list[str]) -> datetime | None:
     """ "No later than the notice under another rule": that notice's time once recorded, else its
     deadline."""
-    linked = run.deadlines.get(other)
-    recorded = _notified_at(
-        run.facts, run.rules.versions[other][0], run.rules.versions[other][0].jurisdiction
-    )
-    if recorded is not None:
-        linked = recorded
-    notes.append(f"no later than the notice under {other}")
+    other_rule = run.rules.versions[other][0]
+    linked = _notified_at(run.facts, other_rule, other_rule.jurisdiction)
     if linked is None:
+        linked = run.deadlines.get(other)
+    notes.append(f"no later than the notice under {other}")
+    if linked is None or (at is not None and at <= linked):
         return at
-    if at is None or linked < at:
-        return linked
-    return at
+    return linked
 
 
 def _law_enforcement(

@@ -208,7 +208,7 @@ class LawEnforcementDelay(RuleException):
     def check(self, ctx: Context) -> Outcome:
         until = ctx.facts.incident.law_enforcement_delay_until
         if until is None:
-            return Outcome(Truth.NO, "no law-enforcement delay recorded")
+            return Outcome(Truth.NO, "")  # nothing to say: the deadline stands
         return Outcome(
             Truth.NO, f"law enforcement asked to delay notice until {until:%Y-%m-%d %H:%M} UTC"
         )
