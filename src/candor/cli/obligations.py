@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from candor.adapters import calendars
-from candor.adapters import rules as rule_files
 from candor.cli.common import JSON_OPTION, application, console, print_json
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.obligations import jurisdictions
@@ -38,7 +36,13 @@ STATUS_WORDS = {
 }
 
 
+# The adapters are imported inside the commands: loading the holiday tables and rule parsers
+# costs about a quarter of a second, which every other candor command would otherwise pay.
+
+
 def _rules(org_rules: list[Path] | None) -> RuleSet:
+    from candor.adapters import rules as rule_files
+
     return rule_files.load_with(list(org_rules or []))
 
 
@@ -71,6 +75,9 @@ def evaluate_command(
     json: bool = JSON_OPTION,
 ) -> None:
     """Work out the notification obligations the facts trigger, with deadlines and citations."""
+    from candor.adapters import calendars
+    from candor.adapters import rules as rule_files
+
     ruleset = _rules(org_rules)
     facts = rule_files.load_facts(facts_file, ruleset)
     app_ = application(require_schema=False)
@@ -274,6 +281,8 @@ def check_rules_command(
     ),
 ) -> None:
     """Validate rule files and report every problem with file:line:column."""
+    from candor.adapters import rules as rule_files
+
     builtin = rule_files.rule_files(rule_files.builtin_dir())
     chosen = [f for path in paths or [] for f in rule_files.rule_files(path)]
     extra = [f for f in chosen if f.resolve() not in {b.resolve() for b in builtin}]
@@ -286,4 +295,6 @@ def check_rules_command(
 
 
 def _shown(path: Path) -> str:
+    from candor.adapters import rules as rule_files
+
     return rule_files.display(path)

@@ -3,7 +3,6 @@ the built-in rules loaded once, and a calendar with chosen holidays."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -124,15 +123,3 @@ class Holidays:
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.days
-
-
-class FixedCalendars:
-    def __init__(self, calendar: Holidays) -> None:
-        self.fixed = calendar
-
-    def calendar(self, code: str) -> Holidays:
-        return self.fixed
-
-
-def frozen_copy(value: Any) -> Any:
-    return copy.deepcopy(value)
