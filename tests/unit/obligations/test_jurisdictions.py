@@ -325,3 +325,44 @@ def test_india_dpdp_rules_are_not_in_force_before_13_may_2027() -> None:
     got = statuses(run(facts), prefix="in-dpdp")
     assert got == {}
     assert statuses(run(facts, rules_date=date(2027, 5, 13)), prefix="in-dpdp")
+
+
+def test_alaska_no_harm_determination_moves_the_duty_to_the_attorney_general() -> None:
+    facts = make_facts(affected={"US-AK": 50}, risk_of_harm="unlikely")
+    assert statuses(run(facts), prefix="us-ak-") == {"us-ak-regulator": R}
+    unknown = make_facts(affected={"US-AK": 50}, risk_of_harm="unknown")
+    assert statuses(run(unknown), prefix="us-ak-") == {"us-ak-individuals": U, "us-ak-regulator": U}
+
+
+def test_new_hampshire_requires_notice_when_harm_cannot_be_determined() -> None:
+    unknown = make_facts(affected={"US-NH": 50}, risk_of_harm="unknown")
+    assert statuses(run(unknown), prefix="us-nh-individuals") == {"us-nh-individuals": R}
+    unlikely = make_facts(affected={"US-NH": 50}, risk_of_harm="unlikely")
+    assert statuses(run(unlikely), prefix="us-nh-individuals") == {}
+
+
+def test_maine_information_brokers_always_notify() -> None:
+    broker = make_facts(
+        {"sectors": ["information_broker"]}, affected={"US-ME": 50}, risk_of_harm="unlikely"
+    )
+    assert statuses(run(broker), prefix="us-me-individuals") == {"us-me-individuals": R}
+    other = make_facts(affected={"US-ME": 50}, risk_of_harm="unlikely")
+    assert statuses(run(other), prefix="us-me-individuals") == {}
+
+
+def test_states_without_a_harm_exception_notify_even_when_harm_is_unlikely() -> None:
+    facts = make_facts(
+        affected={"US-CA": 5, "US-TX": 5, "US-IL": 5},
+        risk_of_harm="unlikely",
+        discovered_at="2026-06-01T15:00:00Z",
+    )
+    got = statuses(run(facts), prefix="us-")
+    assert {"us-ca-individuals", "us-tx-individuals", "us-il-individuals"} <= set(got)
+
+
+def test_an_unverified_harm_exception_leaves_the_decision_to_counsel() -> None:
+    # Connecticut's no-harm exception is general knowledge in the reference
+    facts = make_facts(
+        affected={"US-CT": 5}, risk_of_harm="unlikely", discovered_at="2026-06-01T15:00:00Z"
+    )
+    assert statuses(run(facts), prefix="us-ct-individuals") == {"us-ct-individuals": U}
