@@ -84,7 +84,12 @@ def _walk(loader: yaml.SafeLoader, node: Node, path: PathKey, doc: Document) -> 
     if isinstance(node, SequenceNode):
         return [_walk(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
     assert isinstance(node, ScalarNode)
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # YAML reads 2026-13-01 as a timestamp and then cannot build it: keep the text, so the
+        # parser reports a bad date at this line instead of the loader raising a traceback
+        return node.value
 
 
 def parse(text: str, *, file: str) -> Document:

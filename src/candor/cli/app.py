@@ -27,6 +27,7 @@ from candor.cli import (
     workspace,
 )
 from candor.cli.common import closing_app, err, state
+from candor.cli.obligations import app as obligations_app
 from candor.domain.errors import CandorError
 
 app = typer.Typer(
@@ -74,6 +75,7 @@ app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check secu
 app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")
 app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 app.add_typer(advisories.app, name="advisory", help="CVE, CSAF and OSV advisories from one record.")
+app.add_typer(obligations_app, name="obligations", help="Who must be notified, by when, with what.")
 
 
 def main(argv: list[str] | None = None) -> int:
