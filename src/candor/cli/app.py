@@ -19,6 +19,7 @@ from candor.cli import (
     roles,
     secrets,
     securitytxt,
+    serve,
     stix,
     tasks,
     timeline,
@@ -62,6 +63,7 @@ def root(
 
 
 workspace.register(app)
+app.command("serve")(serve.serve)
 app.add_typer(incidents.app, name="incident", help="Declare, list, show and change incidents.")
 app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")

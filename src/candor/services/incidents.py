@@ -7,7 +7,7 @@ what, before and after) in the same transaction as the change itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -184,6 +184,19 @@ def visible_filter(actor: Actor, where: IncidentFilter | None = None) -> Inciden
     return replace(base, member=actor.username, see_all=actor.is_admin)
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Incident]
+    total: int
+
+
+def page(ctx: Context, actor: Actor, where: IncidentFilter) -> Page:
+    """One page of the incidents the actor may see, and how many there are in all."""
+    visible = visible_filter(actor, where)
+    with ctx.uow() as uow:
+        return Page(uow.incidents.list(visible), uow.incidents.count(visible))
+
+
 def list_incidents(
     ctx: Context, actor: Actor, where: IncidentFilter | None = None
 ) -> list[Incident]:
@@ -292,8 +305,9 @@ def assign_role(
             text = f"{role.value}: {previous} → {holder}."
         else:
             text = f"{role.value}: {holder}."
+        had = {w.code for w in model.warnings(before)}
         for warning in model.warnings(after):
-            if warning.code == "lead-is-investigator":
+            if warning.code == "lead-is-investigator" and warning.code not in had:
                 text += f" Warning: {warning.message}"
         saved = _save(
             ctx,

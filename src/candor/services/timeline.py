@@ -11,7 +11,7 @@ from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
 from candor.domain.timeline import MANUAL_KINDS, Entry, EntryKind
-from candor.domain.vocabulary import parse_enum
+from candor.domain.vocabulary import parse_enum, require_aware
 from candor.services.context import Context
 from candor.services.incidents import load
 
@@ -37,7 +37,7 @@ def add(
                 field="kind",
             )
         )
-    when = occurred_at or now
+    when = require_aware(occurred_at, field="occurred_at") if occurred_at else now
     if when > now:
         raise InvalidInput(
             Problem(
@@ -82,6 +82,12 @@ def show(
     with ctx.uow() as uow:
         incident = load(uow, actor, key)
         return uow.timeline.list(incident.id, newest_first=newest_first, limit=limit)
+
+
+def page(ctx: Context, actor: Actor, key: str, *, after: int = 0, limit: int = 200) -> list[Entry]:
+    with ctx.uow() as uow:
+        incident = load(uow, actor, key)
+        return uow.timeline.list(incident.id, after=after, limit=limit)
 
 
 def verify(ctx: Context, actor: Actor, key: str) -> chain.Verification:

@@ -1,0 +1,47 @@
+"""``candor serve``: the web UI and API."""
+
+from __future__ import annotations
+
+import typer
+
+from candor.cli.common import application, console
+
+app = typer.Typer()
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Default: web.host in candor.toml."),
+    port: int | None = typer.Option(None, "--port", help="Default: web.port in candor.toml."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64, help="Worker processes (default: web.workers)."
+    ),
+) -> None:
+    """Serve the web UI and the API until stopped (Ctrl-C)."""
+    import uvicorn
+
+    app_ = application()
+    settings = app_.settings.web
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    count = workers or settings.workers
+    console.print(f"Candor is serving on http://{bind_host}:{bind_port}/ (Ctrl-C to stop)")
+    if count > 1:
+        # each worker process builds its own application from the same configuration
+        uvicorn.run(
+            "candor.web.asgi:app",
+            host=bind_host,
+            port=bind_port,
+            workers=count,
+            log_level="warning",
+            proxy_headers=False,
+        )
+    else:
+        from candor.web.app import create_app
+
+        uvicorn.run(
+            create_app(app_),
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+            proxy_headers=False,
+        )

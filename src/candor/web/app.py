@@ -1,0 +1,134 @@
+"""The web application: JSON API under /api/v1, server-rendered pages, static files.
+
+Feature modules add their routers in ``ROUTERS``; public routes (no sign-in) must also be listed
+in ``PUBLIC_ROUTES``, which the route-table test checks.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from candor import __version__
+from candor.bootstrap import Application
+from candor.web import errors
+from candor.web.api import router as api_router
+from candor.web.pages import router as pages_router
+from candor.web.security import SecurityHeaders
+from candor.web.templating import STATIC, Templates
+
+# (method, path) pairs reachable without signing in; everything else requires it
+PUBLIC_ROUTES: set[tuple[str, str]] = {
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("GET", "/healthz"),
+    ("GET", "/api/v1/openapi.json"),  # the API's own description; no data in it
+    ("GET", "/static"),  # the stylesheet and script (mounted directory)
+}
+
+MAX_BODY = 2 * 1024 * 1024
+
+
+class BodyLimit:
+    """Refuse request bodies over a limit before reading them (413), whatever the route."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"type":"https://candor.dev/problems/request-too-large","title":"Request too '
+        b'large","status":413,"detail":"the request body is larger than '
+        + str(limit).encode()
+        + b' bytes"}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(application: Application) -> FastAPI:
+    logging.getLogger("candor").setLevel(logging.INFO)
+    app = FastAPI(
+        title="Candor API",
+        version=__version__,
+        description="Handle security incidents from routine to breach. Authenticate with a "
+        "session cookie (pages) or `Authorization: Bearer <token>` (`candor token create`).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the interactive docs load scripts from a CDN; nothing may
+        redoc_url=None,
+    )
+    app.state.candor = application
+    app.state.templates = Templates(
+        organization=application.settings.organization.name,
+        timezone=application.settings.organization.timezone,
+        clock=application.clock,
+    )
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    return app
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the application answers, included routers flattened.
+
+    FastAPI ≥ 0.160 keeps included routers as branches resolved on demand; their
+    ``effective_route_contexts()`` lists the routes with their full paths.
+    """
+    found: list[tuple[str, str]] = []
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        pairs = (
+            [(c.original_route, c.path) for c in contexts()]
+            if contexts is not None
+            else [(route, getattr(route, "path", ""))]
+        )
+        for original, path in pairs:
+            methods = getattr(original, "methods", None) or {"GET"}
+            found.extend((m, path) for m in sorted(methods) if m != "HEAD")
+    return found
