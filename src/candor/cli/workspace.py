@@ -17,6 +17,7 @@ db_app = typer.Typer(no_args_is_help=True)
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    app.command("demo")(demo)
     app.add_typer(db_app, name="db", help="Database schema.")
 
 
@@ -88,3 +89,38 @@ def status() -> None:
     if current != heads:
         console.print("Run `candor db upgrade`.")
         raise typer.Exit(1)
+
+
+def demo(
+    serve_it: bool = typer.Option(True, "--serve/--no-serve", help="Serve the UI afterwards."),
+    port: int | None = typer.Option(None, "--port"),
+) -> None:
+    """Create (or reuse) a demo workspace with realistic data and serve it."""
+    from candor import demo as demo_data
+    from candor.cli.serve import serve
+
+    target = config.default_home()
+    if not (target / config.CONFIG_NAME).exists():
+        init(
+            home=None,
+            organization="Northwind Metrics, Inc. (demo)",
+            timezone="America/New_York",
+            database_url=None,
+        )
+    app = application()
+    migrate.upgrade(app.engine)
+    loaded = demo_data.load(app)
+    settings = app.settings.web
+    url = f"http://{settings.host}:{port or settings.port}/"
+    console.print()
+    console.print(
+        "Demo workspace " + ("loaded" if loaded.created else "already loaded") + f" in {target}"
+    )
+    console.print(f"  Open {url}")
+    console.print(
+        f"  Sign in as maria (administrator) or tomas, priya, sam, elena, kenji; "
+        f"password: {demo_data.DEMO_PASSWORD}"
+    )
+    console.print(f"  Incidents: {', '.join(loaded.incidents)}")
+    if serve_it:
+        serve(host=None, port=port, workers=None)
