@@ -63,7 +63,7 @@ def load(app: Application, *, now: datetime | None = None) -> Loaded:
     end = (now or app.clock.now()).astimezone(UTC).replace(microsecond=0)
     clock = StepClock(end - timedelta(days=40))
     story = replace(ctx, clock=clock)
-    for username, name, title, role in PEOPLE:
+    for username, name, _title, role in PEOPLE:
         accounts.create_user(
             story,
             SYSTEM,
