@@ -383,11 +383,12 @@ class Suggestion:
 _BREACH_KINDS = (Kind.PERSONAL_DATA_BREACH, Kind.SUPPLY_CHAIN_BREACH)
 
 
-def suggest(kind: Kind, severity: Severity, *, extra: Iterable[Category] = ()) -> list[Suggestion]:
+def suggest(
+    kind: Kind, severity: Severity, *, extra: Iterable[tuple[Category, str]] = ()
+) -> list[Suggestion]:
     """Which kinds of outside help to call for an incident, most urgent first, each with why.
 
-    ``extra`` adds categories a playbook names (they come after, with the playbook's reason given
-    by the caller's wording).
+    ``extra`` adds the categories a playbook names, with the playbook's reason.
     """
     out: dict[Category, str] = {}
     serious = severity.rank <= 2
@@ -436,6 +437,6 @@ def suggest(kind: Kind, severity: Severity, *, extra: Iterable[Category] = ()) -
         out.setdefault(
             Category.ISAC, "Share indicators with your sector and learn if others are hit."
         )
-    for category in extra:
-        out.setdefault(category, "Named by the playbook for this kind of incident.")
+    for category, why in extra:
+        out.setdefault(category, why)
     return [Suggestion(category, why) for category, why in out.items()]
