@@ -266,7 +266,7 @@ def report_lines(r: AfterAction) -> list[str]:
     out = [
         f"{BANNER}",
         f"After-action report {r.exercise_key} ({r.scenario}): score {score}",
-        f"{r.injects_released} injects released, {r.decisions} decisions recorded.",
+        f"Injects released: {r.injects_released}; decisions recorded: {r.decisions}.",
         "",
     ]
     for x in r.results:

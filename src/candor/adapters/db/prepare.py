@@ -272,7 +272,7 @@ class SqlExercises:
                 select(IncidentRow.id, IncidentRow.key).where(
                     IncidentRow.id.in_([row.incident_id for row in rows])
                 )
-            ).tuples()
+            ).tuples().all()
         )
         releases: dict[uuid.UUID, list[Release]] = {i: [] for i in ids}
         for r in self.session.execute(
