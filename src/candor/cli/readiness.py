@@ -27,9 +27,10 @@ def _security_txt(settings: Settings, now: datetime) -> tuple[Report | None, str
             preferred_languages=conf.preferred_languages,
             canonical=conf.canonical,
         )
-    except InvalidInput as exc:
+        text = generate(values, now=now)
+    except InvalidInput as exc:  # unset or already expired: nothing valid can be published
         return None, str(exc.problems[0])
-    return check(generate(values, now=now), now=now), ""
+    return check(text, now=now), ""
 
 
 def command(json: bool = JSON_OPTION) -> None:

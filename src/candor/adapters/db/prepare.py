@@ -267,13 +267,14 @@ class SqlExercises:
         if not rows:
             return []
         ids = [row.id for row in rows]
-        keys = dict(
-            self.session.execute(
+        keys = {
+            incident_id: key
+            for incident_id, key in self.session.execute(
                 select(IncidentRow.id, IncidentRow.key).where(
                     IncidentRow.id.in_([row.incident_id for row in rows])
                 )
-            ).tuples().all()
-        )
+            )
+        }
         releases: dict[uuid.UUID, list[Release]] = {i: [] for i in ids}
         for r in self.session.execute(
             select(InjectReleaseRow)
