@@ -126,9 +126,7 @@ def test_suggestions_follow_kind_and_severity() -> None:
     low_breach = categories(Kind.PERSONAL_DATA_BREACH, Severity.SEV3)
     assert low_breach == [Category.OUTSIDE_COUNSEL, Category.INSURER]
     supply = categories(Kind.SUPPLY_CHAIN_BREACH, Severity.SEV2)
-    assert {Category.CLOUD_PROVIDER, Category.PEER_SECURITY_TEAM, Category.FORENSICS} <= set(
-        supply
-    )
+    assert {Category.CLOUD_PROVIDER, Category.PEER_SECURITY_TEAM, Category.FORENSICS} <= set(supply)
     assert Category.REGULATOR not in supply
     assert Category.LAW_ENFORCEMENT in categories(Kind.SECURITY_INCIDENT, Severity.SEV1)
 
