@@ -28,7 +28,7 @@ from candor.domain.incidents import Incident, warnings
 from candor.domain.lifecycle import ACTIVE_ORDER, Phase
 from candor.domain.scenarios import Expectation, ExpectationType, Scenario
 from candor.domain.timeline import Entry, EntryKind
-from candor.domain.vocabulary import Kind, Role, Severity, require_aware
+from candor.domain.vocabulary import Role, Severity, require_aware
 
 # Expectations whose evidence lives in features that report through a port.
 PORTED: tuple[ExpectationType, ...] = (
@@ -334,12 +334,3 @@ def _lessons(results: Iterable[Result], incident: Incident) -> list[str]:
     # how the response was organised at the end says something too (lead doing the digging …)
     out.extend(w.message for w in warnings(incident))
     return out
-
-
-def facts_for_incident(kind: Kind | None, severity: Severity | None) -> dict[str, str]:
-    changes = {}
-    if kind is not None:
-        changes["kind"] = kind.value
-    if severity is not None:
-        changes["severity"] = severity.value
-    return changes
