@@ -8,8 +8,10 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from candor import config
+from candor.adapters import untracked
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import migrate
+from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.passwords import Argon2Hasher
@@ -18,6 +20,7 @@ from candor.domain.errors import CandorError
 from candor.services import accounts
 from candor.services.context import Context
 from candor.services.ports import Clock, PasswordHasher
+from candor.services.ports_prepare import Signals
 
 
 class NotInitialised(CandorError):
@@ -52,6 +55,12 @@ class Application:
 
     def user_role(self, username: str) -> OrgRole | None:
         return accounts.role_of(self.context, username)
+
+    @cached_property
+    def signals(self) -> Signals:
+        # What exercises and readiness read from features not installed yet: "not measured".
+        # Each feature replaces its stand-in here when it lands.
+        return untracked.signals()
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):

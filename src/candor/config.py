@@ -103,6 +103,36 @@ class SecurityTxtSettings(BaseModel):
     hiring: list[str] = Field(default_factory=list, description="Security job openings.")
 
 
+class PrepareSettings(BaseModel):
+    """Playbooks, scenarios and what the readiness score reads from settings (docs/prepare.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    playbooks_dir: Path | None = Field(
+        None,
+        description="The organisation's playbooks (*.yaml): a file with the name of a packaged "
+        "playbook replaces it, a new name adds one.",
+    )
+    scenarios_dir: Path | None = Field(
+        None,
+        description="The organisation's tabletop scenarios (*.yaml), added to or replacing the "
+        "packaged ones by name.",
+    )
+    response_plan: str | None = Field(
+        None, description="Where the written incident-response plan lives (a link or a path)."
+    )
+    incident_leads: list[str] = Field(
+        default_factory=list,
+        description="User names of the people designated to lead a response (at least two, so "
+        "one can lead while another investigates).",
+    )
+    cyber_insurance: bool = Field(
+        True,
+        description="Whether the organisation holds a cyber-insurance policy; when false the "
+        "readiness score does not ask for the insurer's notice terms.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -130,6 +160,7 @@ class Settings(BaseSettings):
     organization: OrganizationSettings = Field(default_factory=OrganizationSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     security_txt: SecurityTxtSettings = Field(default_factory=SecurityTxtSettings)
+    prepare: PrepareSettings = Field(default_factory=PrepareSettings)
 
     @property
     def config_path(self) -> Path:

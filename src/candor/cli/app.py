@@ -15,7 +15,11 @@ from candor.cli import (
     accounts,
     advisories,
     audit,
+    contacts,
+    exercises,
     incidents,
+    playbooks,
+    readiness,
     roles,
     secrets,
     securitytxt,
@@ -78,6 +82,14 @@ app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of i
 app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 app.add_typer(advisories.app, name="advisory", help="CVE, CSAF and OSV advisories from one record.")
 app.add_typer(obligations_app, name="obligations", help="Who must be notified, by when, with what.")
+app.add_typer(
+    playbooks.app, name="playbook", help="Playbooks: tasks per phase for each kind of incident."
+)
+app.add_typer(
+    contacts.app, name="contact", help="Outside help: counsel, forensics, insurer, CERT …"
+)
+app.add_typer(exercises.app, name="exercise", help="Tabletop exercises on the real workflow.")
+readiness.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,9 +6,10 @@ import typer
 from rich.table import Table
 
 from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time, when
+from candor.cli.playbooks import find as find_playbook
 from candor.domain.lifecycle import Phase
 from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity
-from candor.services import incidents, tasks, timeline, views
+from candor.services import incidents, playbooks, tasks, timeline, views
 from candor.services.ports import IncidentFilter
 
 app = typer.Typer(no_args_is_help=True)
@@ -28,13 +29,18 @@ def declare(
     ),
     detected_at: str | None = typer.Option(None, "--detected-at", help="ISO 8601 time."),
     aware_at: str | None = typer.Option(None, "--aware-at", help="ISO 8601 time."),
+    playbook: str | None = typer.Option(
+        None, "--playbook", help="Create this playbook's tasks (see `candor playbook list`)."
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Declare an incident. It starts in triage."""
+    chosen = find_playbook(playbook) if playbook else None
     app_ = application()
-    incident = incidents.declare(
+    incident, created = playbooks.declare(
         app_.context,
         actor(),
+        chosen,
         title=title,
         summary=summary,
         kind=kind,
@@ -45,12 +51,14 @@ def declare(
         aware_at=when(aware_at, field="--aware-at"),
     )
     if json:
-        print_json(views.incident(incident))
+        print_json({**views.incident(incident), "tasks": [views.task(t) for t in created]})
     else:
         console.print(
             f"Declared {incident.key}: {incident.title} ({incident.severity.value}, "
             f"{incident.kind.value}). Phase: triage."
         )
+        if chosen is not None:
+            console.print(f"Playbook {chosen.name}: {len(created)} tasks created.")
         for warning in views.incident(incident)["warnings"]:
             console.print(f"Warning: {warning['message']}")
 

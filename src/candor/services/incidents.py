@@ -102,6 +102,33 @@ def _require_users(uow: UnitOfWork, people: tuple[str, ...], *, field: str) -> N
             )
 
 
+def save_in(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    before: Incident,
+    after: Incident,
+    *,
+    action: str,
+    entry_kind: EntryKind,
+    body: str,
+    now: datetime,
+) -> Incident:
+    """Store a change made inside an open unit of work, with its timeline entry and audit."""
+    return _save(
+        ctx,
+        uow,
+        actor,
+        before,
+        after,
+        expected_version=None,
+        action=action,
+        entry_kind=entry_kind,
+        body=body,
+        now=now,
+    )
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -126,51 +153,85 @@ def declare(
     require_declare(actor)
     now = ctx.clock.now()
     with ctx.uow(write=True) as uow:
-        seq = uow.sequences.next(f"incident-{now.year}")
-        incident = model.declare(
-            id=ctx.new_id(),
-            key=model.format_key(now.year, seq),
+        incident = declare_in(
+            ctx,
+            uow,
+            actor,
             title=title,
             summary=summary,
             kind=kind,
             severity=severity,
             confidentiality=confidentiality,
             exercise=exercise,
-            by=actor.username,
-            now=now,
             detected_at=detected_at,
             aware_at=aware_at,
-        )
-        uow.incidents.add(incident)
-        label = "Exercise declared" if exercise else "Declared"
-        uow.timeline.append(
-            incident.id,
-            timeline.draft(
-                kind=EntryKind.STATUS_CHANGE,
-                author=actor.username,
-                occurred_at=now,
-                body=f"{label}: {incident.title} ({incident.kind.value}, "
-                f"{incident.severity.value}). Phase: triage.",
-                data={
-                    "phase": Phase.TRIAGE.value,
-                    "kind": incident.kind.value,
-                    "severity": incident.severity.value,
-                },
-            ),
-            recorded_at=now,
-        )
-        uow.audit.append(
-            AuditDraft(
-                at=now,
-                actor=actor.username,
-                action="incident.declare",
-                target_type="incident",
-                target_id=str(incident.id),
-                incident_key=incident.key,
-                after=model.snapshot(incident),
-            )
+            now=now,
         )
         uow.commit()
+    return incident
+
+
+def declare_in(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    title: str,
+    summary: str = "",
+    kind: Kind | str = Kind.SECURITY_INCIDENT,
+    severity: Severity | str = Severity.SEV3,
+    confidentiality: Confidentiality | str = Confidentiality.NORMAL,
+    exercise: bool = False,
+    detected_at: datetime | None = None,
+    aware_at: datetime | None = None,
+    now: datetime,
+) -> Incident:
+    """Declare inside an open unit of work (a playbook's tasks or an exercise go in with it)."""
+    require_declare(actor)
+    seq = uow.sequences.next(f"incident-{now.year}")
+    incident = model.declare(
+        id=ctx.new_id(),
+        key=model.format_key(now.year, seq),
+        title=title,
+        summary=summary,
+        kind=kind,
+        severity=severity,
+        confidentiality=confidentiality,
+        exercise=exercise,
+        by=actor.username,
+        now=now,
+        detected_at=detected_at,
+        aware_at=aware_at,
+    )
+    uow.incidents.add(incident)
+    label = "Exercise declared" if exercise else "Declared"
+    uow.timeline.append(
+        incident.id,
+        timeline.draft(
+            kind=EntryKind.STATUS_CHANGE,
+            author=actor.username,
+            occurred_at=now,
+            body=f"{label}: {incident.title} ({incident.kind.value}, "
+            f"{incident.severity.value}). Phase: triage.",
+            data={
+                "phase": Phase.TRIAGE.value,
+                "kind": incident.kind.value,
+                "severity": incident.severity.value,
+            },
+        ),
+        recorded_at=now,
+    )
+    uow.audit.append(
+        AuditDraft(
+            at=now,
+            actor=actor.username,
+            action="incident.declare",
+            target_type="incident",
+            target_id=str(incident.id),
+            incident_key=incident.key,
+            after=model.snapshot(incident),
+        )
+    )
     return incident
 
 
