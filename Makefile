@@ -18,7 +18,7 @@ DEMO_HOME := $(CURDIR)/.demo
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint typecheck contracts pytest install serve browsers clean bench
+.PHONY: help demo test lint typecheck contracts pytest install serve browsers clean bench docs
 
 help:
 	@echo "make demo   install, load the demo workspace and serve it on http://127.0.0.1:8000"
@@ -60,6 +60,9 @@ test: lint typecheck contracts pytest
 
 demo: install
 	CANDOR_HOME=$(DEMO_HOME) $(RUN) candor demo
+
+docs: install
+	$(RUN) python -m candor.docsgen
 
 bench: install
 	@echo "Benchmarks: see bench/README.md; each prints its figures and the peer's."

@@ -1,0 +1,175 @@
+"""Generate the reference parts of the docs from the code, so they cannot drift.
+
+    uv run python -m candor.docsgen          # rewrite docs/cli.md and the settings table
+    uv run python -m candor.docsgen --check  # exit 1 if either is out of date (run by the tests)
+
+``docs/configuration.md`` keeps its hand-written prose; only the part between the
+``<!-- settings:begin -->`` and ``<!-- settings:end -->`` markers is generated.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from candor import config
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+
+
+def _default(info: FieldInfo) -> str:
+    if info.default_factory is not None:
+        if info.annotation is Path or str(info.annotation).endswith("Path"):
+            return "see description"
+        value: Any = info.default_factory()  # type: ignore[call-arg]
+        if isinstance(value, BaseModel):
+            return ""
+    else:
+        value = info.default
+    if value is PydanticUndefined or value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    if isinstance(value, list):
+        return "`[]`" if not value else f"`{value}`"
+    return f"`{value}`"
+
+
+def _type(info: FieldInfo) -> str:
+    text = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
+    text = text.replace("<class '", "").replace("'>", "").replace("datetime.datetime", "datetime")
+    return text.replace(" | ", " or ")
+
+
+def settings_rows(model: type[BaseModel] = config.Settings, prefix: str = "") -> list[str]:
+    rows: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(settings_rows(annotation, f"{prefix}{name}."))
+            continue
+        dotted = f"{prefix}{name}"
+        env = "CANDOR_" + dotted.upper().replace(".", "__")
+        description = (info.description or "").replace("|", "\\|")
+        rows.append(f"| `{dotted}` | `{env}` | {_type(info)} | {_default(info)} | {description} |")
+    return rows
+
+
+def settings_table() -> str:
+    header = [
+        "| setting | environment variable | type | default | what it does |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    return "\n".join([BEGIN, *header, *settings_rows(), END])
+
+
+def setting_names(model: type[BaseModel] = config.Settings, prefix: str = "") -> list[str]:
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.extend(setting_names(annotation, f"{prefix}{name}."))
+        else:
+            names.append(f"{prefix}{name}")
+    return names
+
+
+def configuration_doc(current: str) -> str:
+    if BEGIN not in current or END not in current:
+        raise SystemExit(f"docs/configuration.md lacks the {BEGIN} … {END} markers")
+    head, rest = current.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + settings_table() + tail
+
+
+def _commands(group: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+    found: list[tuple[list[str], Any]] = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        if getattr(command, "hidden", False):
+            continue
+        found.append(([*path, name], command))
+        found.extend(_commands(command, [*path, name]))
+    return found
+
+
+def cli_doc() -> str:
+    from candor.cli.app import app
+
+    root = typer.main.get_command(app)
+    lines = [
+        "# CLI reference",
+        "",
+        "Generated from the command definitions by `uv run python -m candor.docsgen`; do not "
+        "edit by hand.",
+        "",
+        "Exit codes: 0 done; 1 refused (not found, illegal transition, conflict, invalid value); "
+        "2 the command line itself is wrong. Read commands accept `--json` with stable field "
+        "names. `candor --as USER …` acts as USER (default: `CANDOR_USER`, then your login "
+        "name).",
+        "",
+    ]
+    for path, command in _commands(root, ["candor"]):
+        is_group = bool(getattr(command, "commands", None))
+        level = "##" if len(path) == 2 else "###"
+        lines.append(f"{level} `{' '.join(path)}`")
+        lines.append("")
+        help_text = (command.help or "").strip()
+        if help_text:
+            lines.append(help_text.split("\n\n")[0].replace("\n", " "))
+            lines.append("")
+        if is_group:
+            continue
+        usage = " ".join(command.collect_usage_pieces(_ctx(command, path)))
+        lines.append(f"Usage: `{' '.join(path)} {usage}`".rstrip())
+        lines.append("")
+        options = []
+        for param in command.params:
+            if getattr(param, "hidden", False):
+                continue
+            names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+            help_line = (getattr(param, "help", None) or "").replace("\n", " ")
+            kind = "argument" if param.param_type_name == "argument" else "option"
+            options.append(f"- {names} ({kind}){': ' + help_line if help_line else ''}")
+        if options:
+            lines.extend(options)
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _ctx(command: Any, path: list[str]) -> Any:
+    return command.make_context(" ".join(path), [], resilient_parsing=True)
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    outputs = {
+        DOCS / "cli.md": cli_doc(),
+        DOCS / "configuration.md": configuration_doc(
+            (DOCS / "configuration.md").read_text(encoding="utf-8")
+        ),
+    }
+    stale = []
+    for path, text in outputs.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            stale.append(path)
+            if not check:
+                path.write_text(text, encoding="utf-8")
+    if check and stale:
+        names = ", ".join(str(p.relative_to(DOCS.parent)) for p in stale)
+        print(f"out of date: {names}; run `uv run python -m candor.docsgen`", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
