@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
                 path.write_text(text, encoding="utf-8")
     if check and stale:
         names = ", ".join(str(p.relative_to(DOCS.parent)) for p in stale)
-        print(f"out of date: {names}; run `uv run python -m candor.docsgen`", file=sys.stderr)
+        sys.stderr.write(f"out of date: {names}; run `uv run python -m candor.docsgen`\n")
         return 1
     return 0
 
