@@ -218,6 +218,9 @@ class FakeAudit:
     def count(self) -> int:
         return len(self.store.audit)
 
+    def head_seq(self) -> int:
+        return len(self.store.audit)
+
     def links(self) -> Iterator[StoredLink]:
         for r in self.store.audit:
             yield StoredLink(

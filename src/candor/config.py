@@ -70,6 +70,11 @@ class WebSettings(BaseModel):
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="How long a sign-in lasts.")
     workers: int = Field(1, ge=1, le=64, description="Web server worker processes.")
+    page_cache: bool = Field(
+        True,
+        description="Keep rendered pages and list responses until anything in the workspace "
+        "changes (every change bumps the audit log's length, which keys the cache).",
+    )
 
 
 class SecurityTxtSettings(BaseModel):

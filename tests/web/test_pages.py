@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from candor import bootstrap
+from candor.domain.access import Actor, OrgRole
+from candor.services import timeline
 from tests.web.conftest import Browser
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -206,3 +209,22 @@ def test_help_pages_render_the_guide(browser: Callable[[str], Browser]) -> None:
     assert names, "the guide has no pages"
     assert alice.get(f"/help/{names[0]}").status_code == 200
     assert alice.get("/help/..%2Fpyproject").status_code == 404
+
+
+def test_cached_pages_change_as_soon_as_anything_changes(
+    browser: Callable[[str], Browser], application: bootstrap.Application
+) -> None:
+    alice = browser("alice")
+    key = declare(alice, "Cache check")
+    first = alice.get(f"/incidents/{key}").text
+    assert alice.get(f"/incidents/{key}").text == first  # served from the cache
+    # a change made outside this web process (the CLI, another worker) shows at once
+    timeline.add(
+        application.context,
+        Actor("bob", OrgRole.RESPONDER),
+        key,
+        kind="note",
+        body="Written from the command line",
+    )
+    assert "Written from the command line" in alice.get(f"/incidents/{key}").text
+    assert alice.client.app.state.response_cache.hits >= 1  # type: ignore[attr-defined]

@@ -26,3 +26,13 @@ def verify(ctx: Context, actor: Actor) -> chain.Verification:
     require_admin(actor)
     with ctx.uow() as uow:
         return chain.verify(uow.audit.links(), prefix="audit #")
+
+
+def version(ctx: Context) -> int:
+    """A number that grows with every change in the workspace: the audit chain's length.
+
+    Every change appends an audit record in the transaction that makes it, so two reads that
+    see the same version saw the same data; caches key on it.
+    """
+    with ctx.uow() as uow:
+        return uow.audit.head_seq()

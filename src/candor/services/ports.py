@@ -110,6 +110,10 @@ class AuditRepository(Protocol):
 
     def count(self) -> int: ...
 
+    def head_seq(self) -> int:
+        """The sequence number of the newest record (0 when empty)."""
+        ...
+
     def links(self) -> Iterator[StoredLink]: ...
 
 

@@ -16,6 +16,7 @@ from candor import __version__
 from candor.bootstrap import Application
 from candor.web import errors
 from candor.web.api import router as api_router
+from candor.web.cache import ResponseCache
 from candor.web.pages import router as pages_router
 from candor.web.security import SecurityHeaders
 from candor.web.templating import STATIC, Templates
@@ -105,6 +106,7 @@ def create_app(application: Application) -> FastAPI:
         timezone=application.settings.organization.timezone,
         clock=application.clock,
     )
+    app.state.response_cache = ResponseCache()
     errors.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)

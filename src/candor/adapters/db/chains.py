@@ -259,6 +259,10 @@ class SqlAudit:
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(AuditRow)).scalar_one())
 
+    def head_seq(self) -> int:
+        seq = self.session.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar()
+        return int(seq or 0)
+
     def links(self) -> Iterator[StoredLink]:
         sql = canonical_sql(
             dialect_of(self.session),

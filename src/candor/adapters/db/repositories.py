@@ -56,6 +56,9 @@ class SqlSequences:
         return int(self.session.execute(stmt).scalar_one())
 
 
+_INCIDENT = tuple(IncidentRow.__table__.columns)
+
+
 class SqlIncidents:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -163,18 +166,19 @@ class SqlIncidents:
 
     # -- reading -------------------------------------------------------------------------------
 
+    # Reads use Core rows, not ORM instances: the dashboard and the list API load hundreds of
+    # rows per request, and ORM bookkeeping was most of their cost.
+
     def get(self, key: str) -> Incident | None:
-        row = self.session.execute(
-            select(IncidentRow).where(IncidentRow.key == key)
-        ).scalar_one_or_none()
+        row = self.session.execute(select(*_INCIDENT).where(IncidentRow.key == key)).first()
         return self._load([row])[0] if row else None
 
     def get_by_id(self, id: uuid.UUID) -> Incident | None:
-        row = self.session.get(IncidentRow, id)
+        row = self.session.execute(select(*_INCIDENT).where(IncidentRow.id == id)).first()
         return self._load([row])[0] if row else None
 
-    def _filtered(self, where: IncidentFilter) -> Select[tuple[IncidentRow]]:
-        query = select(IncidentRow)
+    def _filtered(self, where: IncidentFilter) -> Select[Any]:
+        query = select(*_INCIDENT)
         if where.open_only:
             query = query.where(
                 IncidentRow.phase.not_in([Phase.CLOSED.value, Phase.DECLINED.value])
@@ -211,34 +215,43 @@ class SqlIncidents:
             .limit(where.limit)
             .offset(where.offset)
         )
-        rows = list(self.session.execute(query).scalars())
-        return self._load(rows)
+        return self._load(list(self.session.execute(query)))
 
     def count(self, where: IncidentFilter) -> int:
         sub = self._filtered(where).with_only_columns(IncidentRow.id).subquery()
         return int(self.session.execute(select(func.count()).select_from(sub)).scalar_one())
 
-    def _load(self, rows: Sequence[IncidentRow]) -> list[Incident]:
+    def _load(self, rows: Sequence[Any]) -> list[Incident]:
         if not rows:
             return []
         ids = [row.id for row in rows]
         phases: dict[uuid.UUID, list[PhaseChange]] = {i: [] for i in ids}
-        for p in self.session.execute(
-            select(PhaseChangeRow)
+        for incident_id, phase, entered_at, by, reason in self.session.execute(
+            select(
+                PhaseChangeRow.incident_id,
+                PhaseChangeRow.phase,
+                PhaseChangeRow.entered_at,
+                PhaseChangeRow.by,
+                PhaseChangeRow.reason,
+            )
             .where(PhaseChangeRow.incident_id.in_(ids))
             .order_by(PhaseChangeRow.incident_id, PhaseChangeRow.ordinal)
-        ).scalars():
-            phases[p.incident_id].append(PhaseChange(Phase(p.phase), p.entered_at, p.by, p.reason))
+        ):
+            phases[incident_id].append(PhaseChange(Phase(phase), entered_at, by, reason))
         roles: dict[uuid.UUID, dict[Role, str]] = {i: {} for i in ids}
-        for r in self.session.execute(
-            select(RoleRow).where(RoleRow.incident_id.in_(ids))
-        ).scalars():
-            roles[r.incident_id][Role(r.role)] = r.person
+        for incident_id, role, person in self.session.execute(
+            select(RoleRow.incident_id, RoleRow.role, RoleRow.person).where(
+                RoleRow.incident_id.in_(ids)
+            )
+        ):
+            roles[incident_id][Role(role)] = person
         people: dict[uuid.UUID, set[str]] = {i: set() for i in ids}
-        for pr in self.session.execute(
-            select(ParticipantRow).where(ParticipantRow.incident_id.in_(ids))
-        ).scalars():
-            people[pr.incident_id].add(pr.person)
+        for incident_id, person in self.session.execute(
+            select(ParticipantRow.incident_id, ParticipantRow.person).where(
+                ParticipantRow.incident_id.in_(ids)
+            )
+        ):
+            people[incident_id].add(person)
         out = []
         for row in rows:
             clocks = {

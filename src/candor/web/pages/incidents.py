@@ -17,6 +17,7 @@ from candor.domain.timeline import MANUAL_KINDS
 from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity
 from candor.services import accounts, incidents, tasks, timeline
 from candor.services.ports import IncidentFilter
+from candor.web.cache import cached
 from candor.web.deps import Caller, checked_form, context, page_auth
 from candor.web.pages.common import optional_int, optional_time, redirect, render
 
@@ -27,6 +28,10 @@ TIMELINE_PAGE = 50
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, caller: Caller = Depends(page_auth)) -> Response:
+    return cached(request, caller, lambda: _dashboard(request, caller))
+
+
+def _dashboard(request: Request, caller: Caller) -> Response:
     ctx = context(request)
     open_page = incidents.page(ctx, caller.actor, IncidentFilter(open_only=True, limit=200))
     items = sorted(open_page.items, key=lambda i: (i.severity.rank, i.declared_at))
@@ -203,7 +208,7 @@ def incident_page(
 
 @router.get("/incidents/{key}", response_class=HTMLResponse)
 def show(request: Request, key: str, caller: Caller = Depends(page_auth)) -> Response:
-    return incident_page(request, caller, key)
+    return cached(request, caller, lambda: incident_page(request, caller, key))
 
 
 def _act(

@@ -1,0 +1,88 @@
+"""A small cache of rendered responses, safe because every change bumps one number.
+
+Every change in the workspace appends an audit record in the same transaction
+(``services.audit.version``), so a response rendered at audit version N is still right while the
+version is N. The key also holds the caller's session or token (pages carry the session's CSRF
+token and are filtered by need-to-know), the exact path and query, and the current minute (pages
+show ages and overdue flags). Each worker process keeps its own cache; the version is read from
+the database on every request, so a change made through another process is seen at once.
+
+Turn it off with ``web.page_cache = false`` (the web benchmark measures both).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from candor.services import audit
+from candor.web.deps import Caller, application, context
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    body: bytes
+    status: int
+    media_type: str
+
+
+class ResponseCache:
+    def __init__(self, *, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[tuple[object, ...], Stored] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[object, ...]) -> Stored | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: tuple[object, ...], value: Stored) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+def _caller_key(caller: Caller) -> object:
+    resolved = caller.resolved
+    if resolved.session is not None:
+        return ("session", resolved.session.id)
+    if resolved.token is not None:
+        return ("token", resolved.token.id)
+    return ("user", caller.actor.username)
+
+
+def cached(request: Request, caller: Caller, build: Callable[[], Response]) -> Response:
+    """Serve ``build()``'s response, from the cache when nothing changed since it was made."""
+    app = application(request)
+    store: ResponseCache | None = getattr(request.app.state, "response_cache", None)
+    if store is None or not app.settings.web.page_cache:
+        return build()
+    ctx = context(request)
+    minute = int(ctx.clock.now().timestamp() // 60)
+    key = (request.url.path, request.url.query, _caller_key(caller), audit.version(ctx), minute)
+    found = store.get(key)
+    if found is not None:
+        return Response(found.body, status_code=found.status, media_type=found.media_type)
+    response = build()
+    body = getattr(response, "body", None)
+    if response.status_code == 200 and isinstance(body, bytes):
+        store.put(
+            key,
+            Stored(body, response.status_code, response.media_type or "text/html; charset=utf-8"),
+        )
+    return response
