@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -17,7 +17,7 @@ from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.passwords import Argon2Hasher
 from candor.domain.access import OrgRole
 from candor.domain.errors import CandorError
-from candor.services import accounts
+from candor.services import accounts, impact
 from candor.services.context import Context
 from candor.services.ports import Clock, PasswordHasher
 from candor.services.ports_prepare import Signals
@@ -60,7 +60,7 @@ class Application:
     def signals(self) -> Signals:
         # What exercises and readiness read from features not installed yet: "not measured".
         # Each feature replaces its stand-in here when it lands.
-        return untracked.signals()
+        return replace(untracked.signals(), impact=impact.ImpactRecords())
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):

@@ -17,6 +17,7 @@ from candor.cli import (
     audit,
     contacts,
     exercises,
+    impact,
     incidents,
     playbooks,
     readiness,
@@ -73,6 +74,9 @@ app.add_typer(roles.app, name="role", help="Assign response roles.")
 app.add_typer(tasks.app, name="task", help="Tasks of an incident.")
 app.add_typer(timeline.app, name="timeline", help="The append-only, hash-chained timeline.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit log.")
+app.add_typer(impact.impact_app, name="impact", help="The living impact statement.")
+app.add_typer(impact.findings_app, name="findings", help="New information waiting for review.")
+app.command("status-report")(impact.status_report)
 app.add_typer(accounts.users_app, name="user", help="Users who sign in to the web UI.")
 app.add_typer(accounts.tokens_app, name="token", help="API tokens for automation.")
 app.add_typer(triage.app, name="triage", help="Classify an incident from questionnaire answers.")

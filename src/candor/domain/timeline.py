@@ -36,6 +36,7 @@ class EntryKind(StrEnum):
     EVIDENCE = "evidence"
     TASK = "task"
     INJECT = "inject"
+    STATUS_REPORT = "status_report"
     CORRECTION = "correction"
     SYSTEM = "system"
 

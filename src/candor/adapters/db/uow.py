@@ -89,6 +89,9 @@ def register_repository(name: str, repository: type) -> None:
 
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
+        # every feature's repositories register themselves when their module is imported
+        from candor.adapters.db import tables  # noqa: F401
+
         self.engine = engine
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
         self._write = sessionmaker(bind=for_writing(engine), expire_on_commit=False)

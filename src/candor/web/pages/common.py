@@ -27,6 +27,13 @@ NOTICES = {
     "user-created": "User created.",
     "user-updated": "User updated.",
     "signed-out-everywhere": "All your other sessions were ended.",
+    "impact": "Impact statement saved as a new version.",
+    "finding-added": "Finding added.",
+    "finding-reviewed": "Finding reviewed.",
+    "finding-dismissed": "Finding dismissed.",
+    "finding-integrated": "Finding integrated.",
+    "cadence": "Review cadence changed.",
+    "status-report": "Status report posted to the timeline.",
 }
 
 

@@ -1,0 +1,267 @@
+"""``candor impact …``, ``candor findings …`` and ``candor status-report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
+from candor.domain.errors import InvalidInput, Problem
+from candor.services import impact
+
+impact_app = typer.Typer(no_args_is_help=True)
+findings_app = typer.Typer(no_args_is_help=True)
+
+ANSWER = typer.Option("unknown", help="yes, no or unknown")
+
+
+@impact_app.command("show")
+def show(
+    key: str = typer.Argument(...),
+    version: int | None = typer.Option(None, "--version"),
+    json: bool = JSON_OPTION,
+) -> None:
+    """Show the impact statement (the current version unless --version)."""
+    app = application()
+    found = impact.statement(app.context, actor(), key)
+    if json:
+        chosen = (
+            found.current
+            if version is None
+            else next((v for v in found.versions if v.number == version), None)
+        )
+        print_json(chosen.as_dict() if chosen else None)
+        return
+    console.print(impact.markdown(app.context, actor(), key, version), markup=False)
+
+
+@impact_app.command("save")
+def save(
+    key: str = typer.Argument(...),
+    file: Path = typer.Argument(
+        ...,
+        help="YAML: {sections: {what_happened: {text, "
+        "confidence}, …}, affected: {customers, people, confidence}}.",
+    ),
+    reason: str = typer.Option(..., "--reason", help="Why this version."),
+    based_on: int | None = typer.Option(
+        None,
+        "--based-on",
+        help="The version you edited (required once one exists): refused if a newer one was saved.",
+    ),
+    finding: list[int] = typer.Option([], "--finding", help="Integrate finding N (repeatable)."),
+) -> None:
+    """Save a new version of the impact statement from a file."""
+    from candor.adapters import yamlfile
+
+    document = yamlfile.load(file)
+    data = document.data or {}
+    if not isinstance(data, dict) or not isinstance(data.get("sections", {}), dict):
+        raise InvalidInput(
+            Problem("expected a mapping with 'sections' (and 'affected')", file=str(file), line=1)
+        )
+    app = application()
+    version = impact.save_version(
+        app.context,
+        actor(),
+        key,
+        sections=data.get("sections", {}),
+        affected=data.get("affected") or {},
+        reason=reason,
+        based_on=based_on,
+        findings=finding,
+    )
+    console.print(f"{key.upper()}: impact statement version {version.number} saved.")
+
+
+@impact_app.command("versions")
+def versions(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+    """List the versions."""
+    app = application()
+    found = impact.statement(app.context, actor(), key)
+    if json:
+        print_json(
+            [
+                {
+                    "number": v.number,
+                    "author": v.author,
+                    "created_at": v.created_at.isoformat(),
+                    "reason": v.reason,
+                    "changed": sorted(s.value for s in v.changed),
+                }
+                for v in found.versions
+            ]
+        )
+        return
+    table = Table("#", "saved", "by", "reason", "changed")
+    for v in found.versions:
+        table.add_row(
+            str(v.number),
+            short_time(v.created_at),
+            v.author,
+            v.reason,
+            ", ".join(sorted(s.value for s in v.changed)),
+        )
+    console.print(table)
+
+
+@impact_app.command("diff")
+def diff(
+    key: str = typer.Argument(...),
+    a: int = typer.Argument(...),
+    b: int = typer.Argument(...),
+    json: bool = JSON_OPTION,
+) -> None:
+    """Word-level differences between two versions ([-removed-] {+added+})."""
+    app = application()
+    delta = impact.diff(app.context, actor(), key, a, b)
+    if json:
+        print_json(delta.as_dict())
+    else:
+        console.print(delta.render(), markup=False)
+
+
+@impact_app.command("export")
+def export(
+    key: str = typer.Argument(...),
+    version: int | None = typer.Option(None, "--version"),
+    out: Path | None = typer.Option(None, "--out"),
+) -> None:
+    """Export a version as Markdown."""
+    app = application()
+    text = impact.markdown(app.context, actor(), key, version)
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+
+
+@findings_app.command("add")
+def add(
+    key: str = typer.Argument(...),
+    summary: str = typer.Argument(...),
+    source: str = typer.Option(..., "--source", help="Where it came from."),
+    evidence: str = typer.Option("", "--evidence", help="A pointer to the evidence."),
+) -> None:
+    """Park a new piece of information for review."""
+    app = application()
+    number, _ = impact.add_finding(
+        app.context, actor(), key, summary=summary, source=source, evidence_ref=evidence
+    )
+    console.print(f"{key.upper()}: finding #{number} added.")
+
+
+@findings_app.command("review")
+def review(
+    key: str = typer.Argument(...),
+    number: int = typer.Argument(...),
+    customer_impact: str = typer.Option(
+        "unknown", "--customer-impact", help="Does it change customer impact? yes, no or unknown"
+    ),
+    access_path: str = typer.Option(
+        "unknown", "--access-path", help="A new access path? yes, no or unknown"
+    ),
+    new_data: str = typer.Option(
+        "unknown", "--new-data", help="New data involved? yes, no or unknown"
+    ),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Answer the three questions for a finding."""
+    app = application()
+    found = impact.review_finding(
+        app.context,
+        actor(),
+        key,
+        number,
+        changes_customer_impact=customer_impact,
+        new_access_path=access_path,
+        new_data=new_data,
+        note=note,
+    )
+    console.print(f"Finding #{number}: {found.relevance.value.replace('_', ' ')}.")
+
+
+@findings_app.command("dismiss")
+def dismiss(
+    key: str = typer.Argument(...),
+    number: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Dismiss a reviewed finding, saying why."""
+    app = application()
+    impact.dismiss_finding(app.context, actor(), key, number, reason=reason)
+    console.print(f"Finding #{number} dismissed.")
+
+
+@findings_app.command("integrate")
+def integrate(
+    key: str = typer.Argument(...),
+    number: int = typer.Argument(...),
+    version: int = typer.Option(..., "--version"),
+) -> None:
+    """Record that a saved version already took a reviewed finding in."""
+    app = application()
+    impact.integrate_finding(app.context, actor(), key, number, version=version)
+    console.print(f"Finding #{number} integrated into version {version}.")
+
+
+@findings_app.command("list")
+def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+    """List an incident's findings with their state and whether they are overdue."""
+    app = application()
+    view = impact.findings(app.context, actor(), key)
+    overdue = {d.finding.id for d in view.status.overdue}
+    if json:
+        print_json(
+            [{"number": n, **f.as_dict(), "overdue": f.id in overdue} for n, _, f in view.findings]
+        )
+        return
+    table = Table("#", "added", "state", "finding", "source")
+    for n, _, f in view.findings:
+        state = f.state.value + (" (overdue)" if f.id in overdue else "")
+        table.add_row(str(n), short_time(f.added_at), state, f.summary, f.source)
+    console.print(table)
+
+
+@findings_app.command("due")
+def due(json: bool = JSON_OPTION) -> None:
+    """Open incidents whose findings wait past their review cadence."""
+    app = application()
+    items = impact.overdue_everywhere(app.context, actor())
+    if json:
+        print_json(
+            [
+                {
+                    "incident": o.incident.key,
+                    "overdue": len(o.status.overdue),
+                    "oldest_due_at": o.status.overdue[0].due_at.isoformat(),
+                }
+                for o in items
+            ]
+        )
+        return
+    if not items:
+        console.print("No findings are overdue.")
+    for o in items:
+        console.print(
+            f"{o.incident.key}: {len(o.status.overdue)} overdue "
+            f"(oldest due {short_time(o.status.overdue[0].due_at)})",
+            markup=False,
+        )
+
+
+def status_report(
+    key: str = typer.Argument(...),
+    post: bool = typer.Option(False, "--post", help="Post it to the timeline."),
+    json: bool = JSON_OPTION,
+) -> None:
+    """Draft an internal status report (conditions, actions, needs) from the impact statement."""
+    app = application()
+    report = (impact.post_status if post else impact.draft_status)(app.context, actor(), key)
+    if json:
+        print_json(report.as_dict())
+    else:
+        console.print(report.body(), markup=False)
