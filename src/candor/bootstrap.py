@@ -12,9 +12,10 @@ from candor.adapters.clock import SystemClock
 from candor.adapters.db import migrate
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
-from candor.domain.errors import CandorError
+from candor.adapters.records.blobs import LocalBlobStore
+from candor.domain.errors import CandorError, InvalidInput, Problem
 from candor.services.context import Context
-from candor.services.ports import Clock
+from candor.services.ports import BlobStore, Clock
 
 
 class NotInitialised(CandorError):
@@ -33,11 +34,17 @@ class Application:
         return make_engine(self.settings.database)
 
     @cached_property
+    def blobs(self) -> BlobStore:
+        return blob_store(self.settings)
+
+    @cached_property
     def context(self) -> Context:
         return Context(
             uow=SqlUnitOfWorkFactory(self.engine),
             clock=self.clock,
             organization=self.settings.organization.name,
+            blobs=self.blobs,
+            max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
         )
 
     def require_schema(self) -> None:
@@ -51,6 +58,25 @@ class Application:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def blob_store(settings: config.Settings) -> BlobStore:
+    """The attachment store the settings name."""
+    chosen = settings.attachments
+    if chosen.storage == "s3":
+        if not chosen.s3.bucket:
+            raise InvalidInput(
+                Problem("is required when attachments.storage is s3", field="attachments.s3.bucket")
+            )
+        from candor.adapters.records.s3 import S3BlobStore
+
+        return S3BlobStore(
+            bucket=chosen.s3.bucket,
+            prefix=chosen.s3.prefix,
+            endpoint_url=chosen.s3.endpoint_url,
+            region=chosen.s3.region,
+        )
+    return LocalBlobStore(settings.attachment_directory)
 
 
 def build(settings: config.Settings | None = None, *, clock: Clock | None = None) -> Application:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from candor.services.ports import Clock, UnitOfWorkFactory
+from candor.services.ports import BlobStore, Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -15,3 +15,6 @@ class Context:
     clock: Clock
     new_id: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
     organization: str = "Candor"
+    # attachments: where their content is stored and how large one may be
+    blobs: BlobStore | None = None
+    max_attachment_bytes: int = 100 * 1024 * 1024

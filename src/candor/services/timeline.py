@@ -10,10 +10,12 @@ from candor.domain import chain, timeline
 from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
+from candor.domain.retention import timeline_chain
 from candor.domain.timeline import MANUAL_KINDS, Entry, EntryKind
 from candor.domain.vocabulary import parse_enum
 from candor.services.context import Context
 from candor.services.incidents import load
+from candor.services.redactions import vouched
 
 
 def add(
@@ -87,4 +89,8 @@ def show(
 def verify(ctx: Context, actor: Actor, key: str) -> chain.Verification:
     with ctx.uow() as uow:
         incident = load(uow, actor, key)
-        return chain.verify(uow.timeline.links(incident.id), prefix=f"{incident.key} #")
+        return chain.verify(
+            uow.timeline.links(incident.id),
+            prefix=f"{incident.key} #",
+            redactions=vouched(uow, timeline_chain(incident.id)),
+        )
