@@ -13,8 +13,10 @@ import typer
 from candor import __version__
 from candor.cli import (
     advisories,
+    attachments,
     audit,
     incidents,
+    records,
     roles,
     secrets,
     securitytxt,
@@ -71,6 +73,12 @@ app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check secu
 app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")
 app.add_typer(veris.app, name="veris", help="Check and import VERIS 1.4 incident records.")
 app.add_typer(advisories.app, name="advisory", help="CVE, CSAF and OSV advisories from one record.")
+app.add_typer(attachments.app, name="attach", help="Evidence files with a chain of custody.")
+app.add_typer(attachments.hold_app, name="hold", help="Legal holds on incidents.")
+app.add_typer(
+    attachments.export_app, name="export", help="Export records for counsel or regulators."
+)
+records.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
