@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, func, inspect, select, text
+from sqlalchemy import Column, Engine, MetaData, Table, func, inspect, select, text
 
 from candor.adapters.db import migrate, tables
 from candor.adapters.db.engine import make_engine
@@ -242,7 +242,7 @@ def _copy_rows(database: Path, engine: Engine, revision: str | None) -> None:
                     continue
                 names = [c.name for c in target_meta.tables[model.name].columns]
                 columns = [model.c[n] for n in names if n in model.c]
-                table = Table(model.name, MetaData(), *[c.copy() for c in columns])
+                table = Table(model.name, MetaData(), *[Column(c.name, c.type) for c in columns])
                 result = reading.execution_options(yield_per=BATCH).execute(select(*columns))
                 for rows in result.partitions(BATCH):
                     writing.execute(table.insert(), [dict(row._mapping) for row in rows])
