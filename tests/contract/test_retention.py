@@ -22,7 +22,13 @@ COUNSEL = Actor("cora", OrgRole.COUNSEL)
 
 
 @pytest.fixture
-def ctx(sql_ctx: Context, tmp_path: Path) -> Context:
+def ctx(any_ctx: Context, tmp_path: Path) -> Context:
+    """The fake unit of work and both databases: one conformance suite."""
+    return replace(any_ctx, blobs=LocalBlobStore(tmp_path / "blobs"))
+
+
+@pytest.fixture
+def sql_records_ctx(sql_ctx: Context, tmp_path: Path) -> Context:
     return replace(sql_ctx, blobs=LocalBlobStore(tmp_path / "blobs"))
 
 
@@ -102,8 +108,9 @@ def test_retention_removes_personal_data_leaves_a_tombstone_and_chains_verify(
 
 
 def test_editing_a_redacted_entry_is_still_tampering(
-    ctx: Context, clock: FakeClock, engine: Engine
+    sql_records_ctx: Context, clock: FakeClock, engine: Engine
 ) -> None:
+    ctx = sql_records_ctx
     key = closed_incident(ctx, "Redacted then edited")
     clock.advance(days=365 * 8)
     retention.run(ctx, ADMIN, Policy(7))
@@ -121,8 +128,9 @@ def test_editing_a_redacted_entry_is_still_tampering(
 
 
 def test_a_forged_redaction_without_its_audit_record_does_not_hide_an_edit(
-    ctx: Context, clock: FakeClock, engine: Engine
+    sql_records_ctx: Context, clock: FakeClock, engine: Engine
 ) -> None:
+    ctx = sql_records_ctx
     key = closed_incident(ctx, "Forgery")
     clock.advance(days=365 * 8)
     seq = retention.run(ctx, ADMIN, Policy(7)).purged[key]
