@@ -50,7 +50,7 @@ def add(
             app_.context,
             actor(),
             key,
-            file.name,
+            str(file),  # the path names the file in errors; only its last part is kept
             stream,
             note=note,
             owner_type=owner_type,

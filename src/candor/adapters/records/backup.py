@@ -88,11 +88,16 @@ def tool(name: str) -> str:
     return found
 
 
+def readonly_uri(path: Path) -> str:
+    # as_uri() percent-encodes the path, so names with ? or # still open the right file
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def readonly_sqlite(path: Path) -> Engine:
     """An engine that only reads a SQLite file: no WAL switch, no journal files beside it."""
     return create_engine(
         "sqlite://",
-        creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True),
+        creator=lambda: sqlite3.connect(readonly_uri(path), uri=True),
         poolclass=NullPool,
     )
 
@@ -195,7 +200,7 @@ def _sqlite_snapshot(engine: Engine, target: Path) -> str:
     path = engine.url.database
     if not path or path == ":memory:":
         raise InvalidInput(Problem("an in-memory database cannot be backed up", field="database"))
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(readonly_uri(Path(path)), uri=True)
     copy = sqlite3.connect(target)
     try:
         # one step (pages=-1): the copy is taken under a single read transaction, so it is

@@ -160,7 +160,7 @@ def restore(
 def _sqlite_copy(database: Path, engine: Engine) -> None:
     path = engine.url.database
     assert path
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = sqlite3.connect(fmt.readonly_uri(database), uri=True)
     target = sqlite3.connect(path)
     try:
         source.backup(target, pages=-1)
