@@ -181,6 +181,7 @@ def record(args: argparse.Namespace, figures: dict[str, float], lines: list[str]
     peer = peer_db + figures["cp -r attachments"]
     rows = "\n".join(f"| {label} | {value:.1f} |" for label, value in figures.items())
     command = " ".join(["uv run python bench/backup.py", *sys.argv[1:]])
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     gb = args.gigabytes
     section = f"""
 ## backup.py: backup and restore, {args.incidents} incidents, {gb} GB of attachments ({database})
@@ -193,10 +194,11 @@ Command: `{command}`
 | --- | --- |
 {rows}
 
-Candor's backup took {figures["candor backup (snapshot, copy, hash, manifest)"] / peer:.2f}× the
-time of the peer (database copy + `cp -r` of the attachments, {peer:.1f} s), and hashes every
-file on the way; restore also checks every hash and verifies the chains:
-{"; ".join(line.strip() for line in lines[1:])}.
+Load average at the end of the run: {load} (the machine is shared; other work inflates every
+figure above alike). Candor's backup took
+{figures["candor backup (snapshot, copy, hash, manifest)"] / peer:.2f}× the time of the peer
+(database copy + `cp -r` of the attachments, {peer:.1f} s) and hashes every file on the way;
+the restore checks every hash, loads, and verifies: {"; ".join(x.strip() for x in lines[1:])}.
 """
     with results.open("a", encoding="utf-8") as handle:
         handle.write(section)
