@@ -18,7 +18,7 @@ DEMO_HOME := $(CURDIR)/.demo
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint typecheck contracts pytest install serve browsers clean bench docs
+.PHONY: help demo test lint typecheck contracts pytest install serve browsers pgclient clean bench docs
 
 help:
 	@echo "make demo   install, load the demo workspace and serve it on http://127.0.0.1:8000"
@@ -43,6 +43,15 @@ browsers:
 	    || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
 	fi
 
+# pg_dump, pg_restore and psql: `candor backup` and `candor restore` on PostgreSQL and their tests
+pgclient:
+	@if ! command -v pg_dump >/dev/null; then \
+	  echo "Installing Debian's postgresql-client for the backup and restore tests"; \
+	  SUDO=""; if [ "$$(id -u)" != 0 ]; then SUDO="sudo"; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends postgresql-client \
+	    || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql-client; }; \
+	fi
+
 lint: install
 	$(RUN) ruff check src tests bench
 	$(RUN) ruff format --check src tests bench
@@ -53,7 +62,7 @@ typecheck: install
 contracts: install
 	$(RUN) lint-imports
 
-pytest: install browsers
+pytest: install browsers pgclient
 	$(RUN) pytest $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest

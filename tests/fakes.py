@@ -11,17 +11,20 @@ from types import TracebackType
 from typing import Any, Self
 
 from candor.domain import audit as audit_model
+from candor.domain import chain as chain_model
 from candor.domain import timeline as timeline_model
 from candor.domain.accounts import ApiToken, Attempt, Session, User
+from candor.domain.attachments import Attachment, OwnerType
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
 from candor.domain.chain import GENESIS, StoredLink, canonical
 from candor.domain.errors import Conflict
 from candor.domain.incidents import Incident
+from candor.domain.retention import AUDIT_CHAIN, LegalHold, Redaction, timeline_chain
 from candor.domain.tasks import Task
 from candor.domain.timeline import Draft, Entry
 from candor.domain.vocabulary import Confidentiality
 from candor.services.context import Context
-from candor.services.ports import IncidentFilter
+from candor.services.ports import IncidentFilter, Tombstone
 
 
 class FakeClock:
@@ -47,6 +50,10 @@ class Store:
     sessions: dict[str, Session] = field(default_factory=dict)
     tokens: dict[uuid.UUID, ApiToken] = field(default_factory=dict)
     attempts: list[Attempt] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    holds: list[LegalHold] = field(default_factory=list)
+    redactions: dict[tuple[str, int], tuple[Redaction, int]] = field(default_factory=dict)
+    tombstones: dict[uuid.UUID, Tombstone] = field(default_factory=dict)
 
 
 class FakeIncidents:
@@ -245,6 +252,170 @@ class FakeAudit:
             )
 
 
+class FakeAttachments:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, attachment: Attachment) -> None:
+        self.store.attachments.append(attachment)
+
+    def get(self, id: uuid.UUID) -> Attachment | None:
+        return next((a for a in self.store.attachments if a.id == id), None)
+
+    def get_by_seq(self, incident_id: uuid.UUID, seq: int) -> Attachment | None:
+        return next(
+            (a for a in self.store.attachments if (a.incident_id, a.seq) == (incident_id, seq)),
+            None,
+        )
+
+    def list(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        owner_type: OwnerType | None = None,
+        owner_id: str | None = None,
+    ) -> list[Attachment]:
+        return [
+            a
+            for a in self.store.attachments
+            if a.incident_id == incident_id
+            and owner_type in (None, a.owner_type)
+            and owner_id in (None, a.owner_id)
+        ]
+
+    def next_seq(self, incident_id: uuid.UUID) -> int:
+        return 1 + max((a.seq for a in self.list(incident_id)), default=0)
+
+    def purge(self, id: uuid.UUID, *, at: datetime, audit_seq: int, filename: str) -> None:
+        items = self.store.attachments
+        for i, a in enumerate(items):
+            if a.id == id:
+                items[i] = replace(
+                    a, purged_at=at, purge_audit_seq=audit_seq, filename=filename, note=""
+                )
+
+    def in_use(self, sha256: str) -> bool:
+        return any(a.sha256 == sha256 and not a.purged for a in self.store.attachments)
+
+    def purged_hashes(self) -> set[str]:
+        return {a.sha256 for a in self.store.attachments if a.purged}
+
+
+class FakeHolds:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, hold: LegalHold) -> None:
+        self.store.holds.append(hold)
+
+    def active(self, incident_id: uuid.UUID) -> LegalHold | None:
+        return next(
+            (h for h in self.store.holds if h.incident_id == incident_id and h.active), None
+        )
+
+    def release(self, hold: LegalHold) -> None:
+        self.store.holds = [hold if h.id == hold.id else h for h in self.store.holds]
+
+    def list(self, incident_id: uuid.UUID) -> list[LegalHold]:
+        return [h for h in self.store.holds if h.incident_id == incident_id]
+
+
+class FakeRedactions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def redact_timeline(
+        self, incident_id: uuid.UUID, *, body: str, data_json: str
+    ) -> list[Redaction]:
+        entries = self.store.timeline.get(incident_id, [])
+        out = []
+        for i, e in enumerate(entries):
+            new = replace(e, body=body, data_json=data_json)
+            fields = timeline_model.hashed_fields(
+                id=new.id,
+                incident_id=new.incident_id,
+                seq=new.seq,
+                kind=new.kind.value,
+                author=new.author,
+                occurred_at=new.occurred_at,
+                recorded_at=new.recorded_at,
+                body=body,
+                data_json=data_json,
+                corrects=new.corrects,
+            )
+            out.append(
+                Redaction(
+                    timeline_chain(incident_id),
+                    e.seq,
+                    e.content_hash,
+                    chain_model.content_hash(fields),
+                )
+            )
+            entries[i] = new
+        return out
+
+    def redact_audit(
+        self, incident_key: str, *, payload_json: str, keep_prefixes: Sequence[str]
+    ) -> list[Redaction]:
+        out = []
+        for i, r in enumerate(self.store.audit):
+            if r.incident_key != incident_key or r.action.startswith(tuple(keep_prefixes)):
+                continue
+            new = replace(
+                r,
+                before_json=payload_json if r.before_json is not None else None,
+                after_json=payload_json if r.after_json is not None else None,
+                detail="",
+            )
+            fields = audit_model.hashed_fields(
+                seq=new.seq,
+                at=new.at,
+                actor=new.actor,
+                action=new.action,
+                target_type=new.target_type,
+                target_id=new.target_id,
+                incident_key=new.incident_key,
+                before_json=new.before_json,
+                after_json=new.after_json,
+                detail=new.detail,
+            )
+            out.append(
+                Redaction(AUDIT_CHAIN, r.seq, r.content_hash, chain_model.content_hash(fields))
+            )
+            self.store.audit[i] = new
+        return out
+
+    def scrub_records(self, incident_id: uuid.UUID, *, title: str) -> dict[str, int]:
+        for key, incident in self.store.incidents.items():
+            if incident.id == incident_id:
+                self.store.incidents[key] = replace(
+                    incident,
+                    title=title,
+                    summary="",
+                    version=incident.version + 1,
+                    phase_history=tuple(replace(p, reason="") for p in incident.phase_history),
+                )
+        tasks = self.store.tasks.get(incident_id, [])
+        self.store.tasks[incident_id] = [replace(t, title=f"Task {t.seq}", notes="") for t in tasks]
+        return {"phase_reasons": 0, "tasks": len(tasks)}
+
+    def add(self, redactions: Sequence[Redaction], *, audit_seq: int) -> None:
+        for r in redactions:
+            self.store.redactions[(r.chain, r.seq)] = (r, audit_seq)
+
+    def for_chain(self, chain: str) -> list[tuple[Redaction, int]]:
+        return [v for (name, _), v in self.store.redactions.items() if name == chain]
+
+    def by_audit(self, audit_seq: int) -> list[Redaction]:
+        return [r for r, seq in self.store.redactions.values() if seq == audit_seq]
+
+    def add_tombstone(self, tombstone: Tombstone) -> None:
+        self.store.tombstones[tombstone.incident_id] = tombstone
+
+    def tombstone(self, incident_id: uuid.UUID) -> Tombstone | None:
+        return self.store.tombstones.get(incident_id)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; ``commit`` publishes the copy, so rollback is real."""
 
@@ -263,6 +434,9 @@ class FakeUnitOfWork:
         self.sessions = FakeSessions(self.work)
         self.tokens = FakeTokens(self.work)
         self.attempts = FakeAttempts(self.work)
+        self.attachments = FakeAttachments(self.work)
+        self.holds = FakeHolds(self.work)
+        self.redactions = FakeRedactions(self.work)
         return self
 
     def __exit__(

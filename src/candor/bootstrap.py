@@ -15,11 +15,12 @@ from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers con
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.passwords import Argon2Hasher
+from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import OrgRole
-from candor.domain.errors import CandorError
+from candor.domain.errors import CandorError, InvalidInput, Problem
 from candor.services import accounts, impact
 from candor.services.context import Context
-from candor.services.ports import Clock, PasswordHasher
+from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_prepare import Signals
 
 
@@ -40,6 +41,10 @@ class Application:
         return make_engine(self.settings.database)
 
     @cached_property
+    def blobs(self) -> BlobStore:
+        return blob_store(self.settings)
+
+    @cached_property
     def context(self) -> Context:
         return Context(
             uow=SqlUnitOfWorkFactory(self.engine),
@@ -47,6 +52,8 @@ class Application:
             organization=self.settings.organization.name,
             hasher=self.hasher,
             session_hours=self.settings.web.session_hours,
+            blobs=self.blobs,
+            max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
         )
 
     @cached_property
@@ -84,3 +91,22 @@ def build(
     return Application(
         settings=settings or config.load(), clock=clock or SystemClock(), hasher_override=hasher
     )
+
+
+def blob_store(settings: config.Settings) -> BlobStore:
+    """The attachment store the settings name."""
+    chosen = settings.attachments
+    if chosen.storage == "s3":
+        if not chosen.s3.bucket:
+            raise InvalidInput(
+                Problem("is required when attachments.storage is s3", field="attachments.s3.bucket")
+            )
+        from candor.adapters.records.s3 import S3BlobStore
+
+        return S3BlobStore(
+            bucket=chosen.s3.bucket,
+            prefix=chosen.s3.prefix,
+            endpoint_url=chosen.s3.endpoint_url,
+            region=chosen.s3.region,
+        )
+    return LocalBlobStore(settings.attachment_directory)

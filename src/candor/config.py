@@ -11,7 +11,7 @@ import os
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -138,6 +138,49 @@ class PrepareSettings(BaseModel):
     )
 
 
+class S3Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bucket: str = Field("", description="Bucket that holds attachment content.")
+    prefix: str = Field(
+        "candor/", description="Key prefix inside the bucket (end it with a slash)."
+    )
+    endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of an S3-compatible service (MinIO, Ceph, R2 …); empty for AWS. "
+        "Credentials come from the usual AWS variables or files, never from this file.",
+    )
+    region: str | None = Field(None, description="Region name, when the service needs one.")
+
+
+class AttachmentSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    storage: Literal["local", "s3"] = Field(
+        "local",
+        description="Where attachment content is stored: local (the workspace's disk) or s3.",
+    )
+    directory: Path | None = Field(
+        None, description="Local storage directory. Default: HOME/attachments."
+    )
+    max_size_mb: int = Field(
+        100, ge=1, le=100_000, description="Largest attachment accepted, in MiB."
+    )
+    s3: S3Settings = Field(default_factory=S3Settings)
+
+
+class RetentionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    years: int = Field(
+        7,
+        ge=1,
+        le=100,
+        description="Years after closing after which `candor retention run` removes the "
+        "personal data of an incident not on legal hold.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -166,10 +209,16 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     security_txt: SecurityTxtSettings = Field(default_factory=SecurityTxtSettings)
     prepare: PrepareSettings = Field(default_factory=PrepareSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @property
     def config_path(self) -> Path:
         return self.home / CONFIG_NAME
+
+    @property
+    def attachment_directory(self) -> Path:
+        return self.attachments.directory or self.home / "attachments"
 
     @property
     def database(self) -> str:

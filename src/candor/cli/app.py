@@ -14,6 +14,7 @@ from candor import __version__
 from candor.cli import (
     accounts,
     advisories,
+    attachments,
     audit,
     contacts,
     exercises,
@@ -21,6 +22,7 @@ from candor.cli import (
     incidents,
     playbooks,
     readiness,
+    records,
     roles,
     secrets,
     securitytxt,
@@ -94,6 +96,12 @@ app.add_typer(
 )
 app.add_typer(exercises.app, name="exercise", help="Tabletop exercises on the real workflow.")
 readiness.register(app)
+app.add_typer(attachments.app, name="attach", help="Evidence files with a chain of custody.")
+app.add_typer(attachments.hold_app, name="hold", help="Legal holds on incidents.")
+app.add_typer(
+    attachments.export_app, name="export", help="Export records for counsel or regulators."
+)
+records.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

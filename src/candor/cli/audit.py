@@ -21,6 +21,8 @@ def verify(json: bool = JSON_OPTION) -> None:
         print_json(views.verification(result))
     elif result.ok:
         console.print(f"Audit log verified: {result.checked} records, head {result.head[:16]}…")
+        for line in views.redaction_lines(result):
+            console.print(f"  {line}")
     else:
         assert result.first_bad is not None
         err.print(

@@ -91,6 +91,8 @@ def verify(
         console.print(
             f"{key.upper()}: timeline verified, {result.checked} entries, head {result.head[:16]}…"
         )
+        for line in views.redaction_lines(result):
+            console.print(f"  {line}")
     else:
         assert result.first_bad is not None
         err.print(

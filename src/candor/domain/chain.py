@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -116,10 +116,21 @@ class BadLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Redacted:
+    """An entry whose content was removed under the retention policy, vouched for by an audit
+    record: its stored content hash is the original one, so the chain still links through it."""
+
+    label: str
+    seq: int
+    audit_seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     checked: int
     head: str
     first_bad: BadLink | None
+    redacted: tuple[Redacted, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -131,15 +142,23 @@ def verify(
     *,
     prefix: str = "#",
     start_hash: str = GENESIS,
+    redactions: Mapping[int, tuple[str, int]] | None = None,
 ) -> Verification:
     """Walk the chain in order and stop at the first record that does not verify.
 
     ``records`` are ``StoredLink``-shaped tuples in chain order; ``prefix`` names the chain in
     messages ("INC-2026-7 #" gives "INC-2026-7 #12").
+
+    ``redactions`` maps a sequence number to ``(redacted content hash, audit seq)`` for entries
+    whose content the retention policy replaced (see ``candor.domain.retention``). Such an entry
+    verifies only if its present content hashes to exactly the recorded redacted hash; the
+    original content hash it still stores then carries the link, so the chain stays provable
+    and every other edit is still reported as tampering.
     """
     expected_prev = start_hash
     position = 0
     sha256 = hashlib.sha256
+    redacted: list[Redacted] = []
     # plain tuples and local names: this loop runs for every entry of every chain
     for seq, content, stored_content_hash, prev_hash, stored_hash in records:
         position += 1
@@ -150,19 +169,45 @@ def verify(
                 f"sequence gap: expected #{position}, found #{seq} "
                 "(an entry was deleted or renumbered)"
             )
-        elif digest != stored_content_hash:
-            reason = "content does not match its hash (the entry was edited)"
+        elif digest != stored_content_hash and (reason := _unredacted(redactions, seq, digest)):
+            pass
         elif prev_hash != expected_prev:
             reason = (
                 "link to the previous entry is broken (an entry before it was removed, "
                 "inserted or rewritten)"
             )
         else:
-            linked = sha256((prev_hash + digest).encode("ascii", "replace")).hexdigest()
+            if digest != stored_content_hash:
+                audit_seq = redactions[seq][1]  # type: ignore[index]  # vouched for above
+                redacted.append(Redacted(f"{prefix}{seq}", seq, audit_seq))
+            # the stored content hash carries the link: for a redacted entry it is the original
+            linked = sha256(
+                (prev_hash + stored_content_hash).encode("ascii", "replace")
+            ).hexdigest()
             if linked == stored_hash:
                 expected_prev = linked
             else:
                 reason = "stored chain hash is wrong (the hash was edited)"
         if reason is not None:
-            return Verification(position - 1, expected_prev, BadLink(f"{prefix}{seq}", seq, reason))
-    return Verification(position, expected_prev, None)
+            return Verification(
+                position - 1,
+                expected_prev,
+                BadLink(f"{prefix}{seq}", seq, reason),
+                tuple(redacted),
+            )
+    return Verification(position, expected_prev, None, tuple(redacted))
+
+
+def _unredacted(
+    redactions: Mapping[int, tuple[str, int]] | None, seq: int, digest: str
+) -> str | None:
+    """Why a content mismatch is tampering, or None when a recorded redaction explains it."""
+    vouched = redactions.get(seq) if redactions else None
+    if vouched is None:
+        return "content does not match its hash (the entry was edited)"
+    if vouched[0] != digest:
+        return (
+            "content does not match its hash nor the redaction recorded in "
+            f"audit #{vouched[1]} (the entry was edited after it was redacted)"
+        )
+    return None

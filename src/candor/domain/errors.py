@@ -14,6 +14,8 @@ message and an exit code (see ``docs/architecture.md``).
     │   │                            or a uniqueness rule would be broken
     │   └── IllegalTransition (409)  the lifecycle does not allow this move
     ├── IntegrityFailure (500)       a hash chain does not verify: stored records were altered
+    │   └── ContentTampered (500)    a stored file (attachment, backup member) is missing or no
+    │                                longer matches its SHA-256
     └── RateLimited (429)            too many attempts; ``retry_after`` seconds
 """
 
@@ -157,6 +159,11 @@ class IntegrityFailure(CandorError):
     status = 500
     title = "Integrity check failed"
     code = "integrity-failure"
+
+
+class ContentTampered(IntegrityFailure):
+    title = "Stored content altered"
+    code = "content-tampered"
 
 
 class RateLimited(CandorError):

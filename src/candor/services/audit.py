@@ -5,7 +5,9 @@ from __future__ import annotations
 from candor.domain import chain
 from candor.domain.access import Actor, require_admin
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
+from candor.domain.retention import AUDIT_CHAIN
 from candor.services.context import Context
+from candor.services.redactions import vouched
 
 
 def record(ctx: Context, draft: AuditDraft) -> AuditRecord:
@@ -25,7 +27,9 @@ def list_records(ctx: Context, actor: Actor, where: AuditFilter) -> list[AuditRe
 def verify(ctx: Context, actor: Actor) -> chain.Verification:
     require_admin(actor)
     with ctx.uow() as uow:
-        return chain.verify(uow.audit.links(), prefix="audit #")
+        return chain.verify(
+            uow.audit.links(), prefix="audit #", redactions=vouched(uow, AUDIT_CHAIN)
+        )
 
 
 def version(ctx: Context) -> int:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from candor.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -17,3 +17,6 @@ class Context:
     organization: str = "Candor"
     hasher: PasswordHasher | None = None
     session_hours: int = 12
+    # attachments: where their content is stored and how large one may be
+    blobs: BlobStore | None = None
+    max_attachment_bytes: int = 100 * 1024 * 1024

@@ -11,13 +11,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, BinaryIO, Protocol, Self
 
 from candor.domain.accounts import ApiToken, Attempt, Session, User
+from candor.domain.attachments import Attachment, OwnerType
 from candor.domain.audit import AuditDraft, AuditFilter, AuditRecord
 from candor.domain.chain import StoredLink
 from candor.domain.incidents import Incident
 from candor.domain.lifecycle import Phase
+from candor.domain.retention import LegalHold, Redaction
 from candor.domain.tasks import Task
 from candor.domain.timeline import Draft, Entry
 from candor.domain.vocabulary import Severity
@@ -169,6 +171,82 @@ class AttemptRepository(Protocol):
     def recent(self, *, username: str, client: str, since: datetime) -> list[Attempt]: ...
 
 
+class AttachmentRepository(Protocol):
+    def add(self, attachment: Attachment) -> None: ...
+
+    def get(self, id: uuid.UUID) -> Attachment | None: ...
+
+    def get_by_seq(self, incident_id: uuid.UUID, seq: int) -> Attachment | None: ...
+
+    def list(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        owner_type: OwnerType | None = None,
+        owner_id: str | None = None,
+    ) -> list[Attachment]: ...
+
+    def next_seq(self, incident_id: uuid.UUID) -> int: ...
+
+    def purge(self, id: uuid.UUID, *, at: datetime, audit_seq: int, filename: str) -> None:
+        """Mark the content removed (retention); the row, its hash and size stay."""
+        ...
+
+    def in_use(self, sha256: str) -> bool:
+        """Whether any attachment whose content was not purged still refers to this content."""
+        ...
+
+    def purged_hashes(self) -> set[str]:
+        """Contents of purged attachments (to remove what a crash left behind)."""
+        ...
+
+
+class LegalHoldRepository(Protocol):
+    def add(self, hold: LegalHold) -> None: ...
+
+    def active(self, incident_id: uuid.UUID) -> LegalHold | None: ...
+
+    def release(self, hold: LegalHold) -> None: ...
+
+    def list(self, incident_id: uuid.UUID) -> list[LegalHold]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    incident_id: uuid.UUID
+    purged_at: datetime
+    purged_by: str
+    policy_years: int
+    audit_seq: int
+    summary: dict[str, int]
+
+
+class RedactionRepository(Protocol):
+    """Removes content under the retention policy and keeps what verification needs."""
+
+    def redact_timeline(
+        self, incident_id: uuid.UUID, *, body: str, data_json: str
+    ) -> list[Redaction]: ...
+
+    def redact_audit(
+        self, incident_key: str, *, payload_json: str, keep_prefixes: Sequence[str]
+    ) -> list[Redaction]: ...
+
+    def scrub_records(self, incident_id: uuid.UUID, *, title: str) -> dict[str, int]:
+        """Clear the free text of the incident's own rows (summary, phase reasons, tasks)."""
+        ...
+
+    def add(self, redactions: Sequence[Redaction], *, audit_seq: int) -> None: ...
+
+    def for_chain(self, chain: str) -> list[tuple[Redaction, int]]: ...
+
+    def by_audit(self, audit_seq: int) -> list[Redaction]: ...
+
+    def add_tombstone(self, tombstone: Tombstone) -> None: ...
+
+    def tombstone(self, incident_id: uuid.UUID) -> Tombstone | None: ...
+
+
 class UnitOfWork(Protocol):
     incidents: IncidentRepository
     timeline: TimelineRepository
@@ -179,6 +257,9 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     tokens: TokenRepository
     attempts: AttemptRepository
+    attachments: AttachmentRepository
+    holds: LegalHoldRepository
+    redactions: RedactionRepository
 
     def __enter__(self) -> Self: ...
 
@@ -196,6 +277,35 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool = False) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    media_type: str  # sniffed from the content's first bytes
+    created: bool  # False when the same content was already stored
+
+
+class BlobStore(Protocol):
+    """Write-once, content-addressed file storage (local disk or S3-compatible)."""
+
+    location: str  # the directory or bucket, for messages
+
+    def put(self, stream: BinaryIO, *, max_bytes: int, name: str) -> StoredBlob:
+        """Store a stream, hashing it on the way; refuse more than ``max_bytes``.
+
+        Raises ``InvalidInput`` naming ``name`` when the stream is too large; nothing is kept.
+        """
+        ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The content, already checked against its hash; ``ContentTampered`` if it is not."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None: ...
 
 
 Json = dict[str, Any]

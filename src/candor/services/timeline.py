@@ -10,10 +10,12 @@ from candor.domain import chain, timeline
 from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
+from candor.domain.retention import timeline_chain
 from candor.domain.timeline import MANUAL_KINDS, Entry, EntryKind
 from candor.domain.vocabulary import parse_enum, require_aware
 from candor.services.context import Context
 from candor.services.incidents import load
+from candor.services.redactions import vouched
 
 
 def add(
@@ -93,4 +95,8 @@ def page(ctx: Context, actor: Actor, key: str, *, after: int = 0, limit: int = 2
 def verify(ctx: Context, actor: Actor, key: str) -> chain.Verification:
     with ctx.uow() as uow:
         incident = load(uow, actor, key)
-        return chain.verify(uow.timeline.links(incident.id), prefix=f"{incident.key} #")
+        return chain.verify(
+            uow.timeline.links(incident.id),
+            prefix=f"{incident.key} #",
+            redactions=vouched(uow, timeline_chain(incident.id)),
+        )

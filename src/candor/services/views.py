@@ -121,7 +121,23 @@ def verification(result: chain.Verification) -> dict[str, Any]:
             "seq": result.first_bad.seq,
             "reason": result.first_bad.reason,
         },
+        "redacted": [
+            {"label": r.label, "seq": r.seq, "audit_seq": r.audit_seq} for r in result.redacted
+        ],
     }
+
+
+def redaction_lines(result: chain.Verification) -> list[str]:
+    """How a verification reports entries removed under the retention policy, one line per
+    purge: "12 entries redacted under retention policy (audit #5121)"."""
+    by_audit: dict[int, int] = {}
+    for item in result.redacted:
+        by_audit[item.audit_seq] = by_audit.get(item.audit_seq, 0) + 1
+    return [
+        f"{count} {'entry' if count == 1 else 'entries'} redacted under retention policy "
+        f"(audit #{seq})"
+        for seq, count in sorted(by_audit.items())
+    ]
 
 
 def audit_record(item: AuditRecord) -> dict[str, Any]:

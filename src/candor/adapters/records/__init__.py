@@ -1,0 +1,1 @@
+"""Evidence and records: blob stores for attachments, backup and restore, incident export."""
