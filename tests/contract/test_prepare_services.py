@@ -253,6 +253,11 @@ def test_injects_set_incident_facts_and_an_interim_report_shows_pending(sql_ctx:
     outcome = {r.expectation.id: r.outcome for r in report.results}
     assert outcome["lead-assigned"] is Outcome.MISSED and report.score == 0
     assert outcome["classified-breach"] is Outcome.PENDING
+    exercises.end(sql_ctx, ALICE, ex.key)  # ended early: nothing is pending any more
+    report = exercises.report(sql_ctx, ALICE, ex.key, untracked.signals())
+    outcome = {r.expectation.id: r.outcome for r in report.results}
+    assert outcome["classified-breach"] is Outcome.MISSED
+    assert Outcome.PENDING not in set(outcome.values())
 
 
 def test_practice_re_runs_a_past_incident(sql_ctx: Context) -> None:
