@@ -9,6 +9,7 @@ from candor.web.pages import (
     admin,
     auth,
     contacts,
+    exercises,
     help,
     incidents,
     playbooks,
@@ -23,4 +24,5 @@ router.include_router(admin.router)
 router.include_router(help.router)
 router.include_router(playbooks.router)
 router.include_router(contacts.router)
+router.include_router(exercises.router)
 router.include_router(readiness.router)
