@@ -249,12 +249,13 @@ def test_whom_to_call_on_an_incident(browser: Callable[[str], Browser]) -> None:
     )
     page = alice.get(f"/incidents/{key}").text
     section = page[page.index('id="contacts"') : page.index('id="tasks"')]
-    assert "Outside counsel" in section and "Acme LLP" in section
+    assert "<strong>Outside counsel</strong>" in section and "Acme LLP" in section
     assert "phone" in section and "+1 555 0199" in section  # out of band
     assert "Retainer: in place, no. R-17, 40 hours" in section
     assert "within 48 hours" in section and "Notify the claims line" in section
     assert "by 2026-03-04 14:00" in section  # 48 hours from the recorded awareness time
-    assert "Cloud provider" in section and "None in the directory." in section
+    assert "<strong>National CERT</strong>" in section
+    assert "<strong>Cloud provider</strong>" in section and "None in the directory." in section
     assert 'href="/contacts/new?category=cloud_provider"' in section
 
 

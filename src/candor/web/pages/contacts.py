@@ -22,6 +22,7 @@ from candor.web.libraries import playbooks
 from candor.web.pages import incidents
 from candor.web.pages import playbooks as playbook_pages
 from candor.web.pages.common import optional_int, redirect, render
+from candor.web.pages.prepare_common import CATEGORY_LABELS
 
 router = APIRouter()
 
@@ -65,6 +66,7 @@ def contact_list(
         stale={c.handle for c in items if c.is_stale(now)},
         categories=list(Category),
         definitions=CATEGORY_DEFINITIONS,
+        labels=CATEGORY_LABELS,
         category=chosen,
         stale_only=bool(stale),
         today=now.date(),
@@ -182,6 +184,7 @@ def _form(
         error=error,
         categories=list(Category),
         definitions=CATEGORY_DEFINITIONS,
+        labels=CATEGORY_LABELS,
         people_rows=min(MAX_PEOPLE, rows + 2),
     )
 
@@ -309,6 +312,7 @@ def show(request: Request, handle: str, caller: Caller = Depends(page_auth)) -> 
         stale=contact.is_stale(ctx.clock.now()),
         today=ctx.clock.now().date(),
         definitions=CATEGORY_DEFINITIONS,
+        labels=CATEGORY_LABELS,
     )
 
 
@@ -389,6 +393,7 @@ def incident_section(request: Request, caller: Caller, incident: Incident) -> di
         "title": "Whom to call",
         "template": "incident_contacts.html",
         "suggested": suggested,
+        "labels": CATEGORY_LABELS,
         "playbook": entry.value.name if entry else None,
         "stale": {c.handle for s in suggested for c in s.contacts if c.is_stale(now)},
         "today": now.date(),

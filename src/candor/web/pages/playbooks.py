@@ -18,7 +18,7 @@ from candor.web.deps import Caller, checked_form, context, page_auth
 from candor.web.libraries import playbooks
 from candor.web.pages import incidents
 from candor.web.pages.common import render
-from candor.web.pages.prepare_common import act_on_incident
+from candor.web.pages.prepare_common import CATEGORY_LABELS, act_on_incident
 
 router = APIRouter()
 
@@ -53,6 +53,7 @@ def playbook_page(request: Request, name: str, caller: Caller = Depends(page_aut
         book=book,
         entry=entry,
         format_duration=format_duration,
+        labels=CATEGORY_LABELS,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Request
 from fastapi.responses import Response
 
+from candor.domain.contacts import Category
 from candor.domain.errors import CandorError, NotFound
 from candor.web.deps import Caller
 from candor.web.pages.common import NOTICES, redirect
@@ -26,6 +27,20 @@ NOTICES.update(
         "exercise-ended": "Exercise ended. Unmet expectations now count as missed.",
     }
 )
+
+# How each contact category reads in a sentence or a heading (the words stay the CLI's)
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.OUTSIDE_COUNSEL: "Outside counsel",
+    Category.FORENSICS: "Forensics",
+    Category.INSURER: "Insurer",
+    Category.CERT: "National CERT",
+    Category.ISAC: "ISAC",
+    Category.LAW_ENFORCEMENT: "Law enforcement",
+    Category.REGULATOR: "Regulator",
+    Category.PEER_SECURITY_TEAM: "Peer security team",
+    Category.PR: "PR",
+    Category.CLOUD_PROVIDER: "Cloud provider",
+}
 
 for _href, _label in (
     ("/playbooks", "Playbooks"),
