@@ -300,15 +300,13 @@ def practice(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    made: list[Exercise] = []
-
-    def action() -> object:
-        made.append(exercises.start_practice(context(request), caller.actor, key))
-        return made[0]
-
-    response = act_on_incident(
-        request, caller, key, form, name="practice", action=action, notice="", anchor="practice"
+    return act_on_incident(
+        request,
+        caller,
+        key,
+        form,
+        name="practice",
+        action=lambda: exercises.start_practice(context(request), caller.actor, key),
+        notice="exercise-started",
+        to=lambda made: f"/exercises/{made.key}/facilitate",
     )
-    if made:
-        return redirect(f"/exercises/{made[0].key}/facilitate", notice="exercise-started")
-    return response

@@ -58,11 +58,17 @@ def playbook_page(request: Request, name: str, caller: Caller = Depends(page_aut
 
 
 def applied(request: Request, caller: Caller, incident: Incident) -> list[str]:
-    """Names of the playbooks already applied to the incident (from its tasks' sources)."""
-    found = tasks.list_tasks(context(request), caller.actor, incident.key)
-    return sorted(
-        {t.source.removeprefix("playbook:") for t in found if t.source.startswith("playbook:")}
-    )
+    """Names of the playbooks already applied to the incident (from its tasks' sources); kept
+    for the request, since two sections of the incident page ask."""
+    cache: dict[str, list[str]] | None = getattr(request.state, "applied_playbooks", None)
+    if cache is None:
+        cache = request.state.applied_playbooks = {}
+    if incident.key not in cache:
+        found = tasks.list_tasks(context(request), caller.actor, incident.key)
+        cache[incident.key] = sorted(
+            {t.source.removeprefix("playbook:") for t in found if t.source.startswith("playbook:")}
+        )
+    return cache[incident.key]
 
 
 def _choices(request: Request, incident: Incident | None = None) -> list[Playbook]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -59,15 +60,16 @@ def act_on_incident(
     form: dict[str, str],
     *,
     name: str,
-    action: Callable[[], object],
+    action: Callable[[], Any],
     notice: str,
-    anchor: str,
-    to: str | None = None,
+    anchor: str = "",
+    to: Callable[[Any], str] | None = None,
 ) -> Response:
     """Run a form posted from the incident page; on a user error show that page again with the
-    message next to the form (``name``), the input kept."""
+    message next to the form (``name``), the input kept. ``to`` picks where to go next from what
+    the action returned (default: back to the incident)."""
     try:
-        action()
+        done = action()
     except NotFound:
         raise
     except CandorError as exc:
@@ -81,4 +83,5 @@ def act_on_incident(
             failed_form=name,
             values=form,
         )
-    return redirect(to or f"/incidents/{key.upper()}", notice=notice, anchor=anchor)
+    target = to(done) if to is not None else f"/incidents/{key.upper()}"
+    return redirect(target, notice=notice, anchor=anchor)
