@@ -235,6 +235,10 @@ def test_a_whole_exercise_from_start_to_report(sql_ctx: Context) -> None:
     assert recorded.count("exercise.release") == 6
     assert {"exercise.start", "exercise.decide", "exercise.end"} <= set(recorded)
     assert [e.key for e in exercises.list_exercises(sql_ctx, VIEWER)] == [ex.key]
+    found = exercises.for_incident(sql_ctx, VIEWER, incident.key)
+    assert found is not None and found.key == ex.key and len(found.releases) == 6
+    plain = incidents.declare(sql_ctx, ALICE, title="Drill without a scenario", exercise=True)
+    assert exercises.for_incident(sql_ctx, ALICE, plain.key) is None
 
 
 def test_injects_set_incident_facts_and_an_interim_report_shows_pending(sql_ctx: Context) -> None:
@@ -249,6 +253,11 @@ def test_injects_set_incident_facts_and_an_interim_report_shows_pending(sql_ctx:
     outcome = {r.expectation.id: r.outcome for r in report.results}
     assert outcome["lead-assigned"] is Outcome.MISSED and report.score == 0
     assert outcome["classified-breach"] is Outcome.PENDING
+    exercises.end(sql_ctx, ALICE, ex.key)  # ended early: nothing is pending any more
+    report = exercises.report(sql_ctx, ALICE, ex.key, untracked.signals())
+    outcome = {r.expectation.id: r.outcome for r in report.results}
+    assert outcome["classified-breach"] is Outcome.MISSED
+    assert Outcome.PENDING not in set(outcome.values())
 
 
 def test_practice_re_runs_a_past_incident(sql_ctx: Context) -> None:

@@ -196,3 +196,20 @@ def test_a_scenario_naming_an_unknown_playbook_is_a_located_problem(tmp_path: Pa
     [problem] = library.problems
     line = text.splitlines().index("playbook: insider-data-theft") + 1
     assert "no-such-playbook" in problem.message and problem.line == line
+
+
+def test_the_server_cache_reads_a_changed_or_added_file_again(tmp_path: Path) -> None:
+    libraries = prepare_files.Libraries(tmp_path, None)
+    first = libraries.playbooks()
+    assert libraries.playbooks() is first  # nothing changed: not read again
+    text = Path(prepare_files.packaged_path("playbooks", "lost-device.yaml")).read_text()
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(text.replace('version: "2026-11"', 'version: "ours-1"'))
+    assert libraries.playbooks().get("lost-device").value.version == "ours-1"
+    ours.write_text(text.replace('version: "2026-11"', 'version: "ours-22"'))
+    assert libraries.playbooks().get("lost-device").value.version == "ours-22"
+    ours.write_text("playbook: [")
+    broken = libraries.playbooks()
+    assert broken.problems and broken.problems[0].file == str(ours)
+    assert broken.get("lost-device").packaged  # the packaged one is still there
+    assert set(libraries.scenarios().entries) == SHIPPED_SCENARIOS

@@ -22,7 +22,16 @@ from candor.domain.errors import ProblemCollector, RuleFileError
 
 
 def load(path: Path | str) -> list[tuple[str, Details]]:
-    doc = yamlfile.load(path)
+    return entries(yamlfile.load(path))
+
+
+def loads(text: str, *, file: str) -> list[tuple[str, Details]]:
+    """The same from text (a file uploaded through the web page); ``file`` names it in problems."""
+    return entries(yamlfile.parse(text, file=file))
+
+
+def entries(doc: yamlfile.Document) -> list[tuple[str, Details]]:
+    """Every entry of a parsed contacts file, or ``RuleFileError`` with every problem located."""
     problems = ProblemCollector()
     data = fields.mapping(doc.data, (), problems, what="contacts: a list of contacts")
     fields.unknown_keys(data, ("contacts",), (), problems)

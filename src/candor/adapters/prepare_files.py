@@ -151,3 +151,50 @@ def check_files(paths: Iterable[Path], parse: Callable[[Any], T]) -> list[Proble
         except InvalidInput as exc:
             problems.extend(doc.locate(exc.problems))
     return problems
+
+
+class Libraries:
+    """Both libraries for a long-running server: read once, read again when a file changes.
+
+    Loading and checking every file takes a noticeable fraction of a second; pages that show a
+    playbook choice or a scenario list would pay it on every request. The cache key is each
+    file's name, size and modification time, so an edited or added file is picked up at once.
+    """
+
+    def __init__(self, playbooks_dir: Path | None, scenarios_dir: Path | None) -> None:
+        self.playbooks_dir = playbooks_dir
+        self.scenarios_dir = scenarios_dir
+        self._playbooks: tuple[object, Library[Playbook]] | None = None
+        self._scenarios: tuple[object, Library[Scenario]] | None = None
+
+    @staticmethod
+    def _signature(kind: str, organisation: Path | None) -> object:
+        out: list[tuple[str, int, int]] = []
+        for folder, _ in _folders(kind, organisation):
+            if not folder.is_dir():
+                out.append((str(folder), -1, -1))
+                continue
+            for path in _files(folder):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                out.append((str(path), stat.st_size, stat.st_mtime_ns))
+        return tuple(out)
+
+    def playbooks(self) -> Library[Playbook]:
+        signature = self._signature("playbooks", self.playbooks_dir)
+        if self._playbooks is None or self._playbooks[0] != signature:
+            self._playbooks = (signature, load_playbooks(self.playbooks_dir))
+        return self._playbooks[1]
+
+    def scenarios(self) -> Library[Scenario]:
+        playbooks = self.playbooks()
+        signature = (
+            self._signature("scenarios", self.scenarios_dir),
+            tuple(sorted(playbooks.entries)),
+        )
+        if self._scenarios is None or self._scenarios[0] != signature:
+            loaded = load_scenarios(self.scenarios_dir, playbooks=playbooks.entries)
+            self._scenarios = (signature, loaded)
+        return self._scenarios[1]

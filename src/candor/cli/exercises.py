@@ -16,8 +16,8 @@ from candor.adapters import prepare_files
 from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.exercises import AfterAction, Exercise
-from candor.domain.scenarios import Scenario, facts_so_far, parse_scenario
-from candor.services import exercises, views
+from candor.domain.scenarios import Scenario, parse_scenario
+from candor.services import exercises, prepare_views
 
 app = typer.Typer(no_args_is_help=True)
 BANNER = "EXERCISE — nothing is sent outside the organisation."
@@ -89,20 +89,7 @@ def check(
 
 
 def _summary(exercise: Exercise) -> dict[str, Any]:
-    return {
-        "key": exercise.key,
-        "exercise": True,
-        "scenario": exercise.scenario.name,
-        "title": exercise.scenario.title,
-        "incident": exercise.incident_key,
-        "facilitator": exercise.facilitator,
-        "started_at": views.instant(exercise.started_at),
-        "ended_at": views.instant(exercise.ended_at),
-        "practice_of": exercise.practice_of,
-        "injects_released": len(exercise.releases),
-        "injects_total": len(exercise.scenario.injects),
-        "facts": facts_so_far(exercise.scenario, len(exercise.releases)).as_dict(),
-    }
+    return prepare_views.exercise(exercise)
 
 
 def _show_release(exercise: Exercise) -> None:
@@ -233,32 +220,7 @@ def report(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 
 def report_data(r: AfterAction) -> dict[str, Any]:
-    return {
-        "exercise": r.exercise_key,
-        "is_exercise": True,
-        "scenario": r.scenario,
-        "score": r.score,
-        "counts": r.counts(),
-        "injects_released": r.injects_released,
-        "decisions": r.decisions,
-        "results": [
-            {
-                "id": x.expectation.id,
-                "type": x.expectation.type.value,
-                "expected": x.expectation.describe(),
-                "by_minute": x.expectation.by,
-                "due_at": views.instant(x.due_at),
-                "outcome": x.outcome.value,
-                "done_at": views.instant(x.done_at),
-                "minute": x.minute,
-                "evidence": x.evidence,
-            }
-            for x in r.results
-        ],
-        "not_measured": list(r.not_measured),
-        "lessons": list(r.lessons),
-        "questions": list(r.questions),
-    }
+    return prepare_views.after_action(r)
 
 
 def report_lines(r: AfterAction) -> list[str]:

@@ -301,7 +301,8 @@ def score(
             outcome = Outcome.MET
         elif seen.at is not None:
             outcome = Outcome.LATE
-        elif cutoff > due:
+        elif cutoff > due or not exercise.running:
+            # ending the exercise early closes it: what was not done by then was not done
             outcome = Outcome.MISSED
         else:
             outcome = Outcome.PENDING

@@ -292,6 +292,14 @@ def get(ctx: Context, actor: Actor, key: str) -> tuple[Exercise, Incident]:
         return _load(prepared(raw), actor, key)
 
 
+def for_incident(ctx: Context, actor: Actor, incident_key: str) -> Exercise | None:
+    """The exercise run on this incident, if it is an exercise incident started as one."""
+    with ctx.uow() as raw:
+        uow = prepared(raw)
+        incident = load(uow, actor, incident_key)
+        return uow.exercises.for_incident(incident.id) if incident.exercise else None
+
+
 def list_exercises(ctx: Context, actor: Actor, *, limit: int = 100) -> list[Exercise]:
     with ctx.uow() as raw:
         uow = prepared(raw)

@@ -43,6 +43,10 @@ class ExerciseRepository(Protocol):
 
     def get(self, key: str) -> Exercise | None: ...
 
+    def for_incident(self, incident_id: uuid.UUID) -> Exercise | None:
+        """The exercise an exercise incident belongs to (one each)."""
+        ...
+
     def add_release(self, exercise_id: uuid.UUID, release: Release) -> None: ...
 
     def save(self, exercise: Exercise) -> None:

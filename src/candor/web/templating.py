@@ -27,6 +27,9 @@ from candor.services.ports import Clock as TimeSource
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
+# Feature modules add links to the main navigation: {"href": "/playbooks", "label": "Playbooks"}
+NAV_ITEMS: list[dict[str, str]] = []
+
 # Markdown from users is rendered without raw HTML: it can never inject markup or script
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -89,6 +92,7 @@ class Templates:
             age=age,
             ROLE=Role,
             CLOCKS=Clock,
+            nav_items=NAV_ITEMS,
         )
 
     def local(self, value: datetime | None) -> str:

@@ -251,6 +251,12 @@ class SqlExercises:
         ).scalar_one_or_none()
         return self._load([row])[0] if row else None
 
+    def for_incident(self, incident_id: uuid.UUID) -> Exercise | None:
+        row = self.session.execute(
+            select(ExerciseRow).where(ExerciseRow.incident_id == incident_id)
+        ).scalar_one_or_none()
+        return self._load([row])[0] if row else None
+
     def list(self, *, limit: int = 100) -> list[Exercise]:
         rows = self.session.execute(
             select(ExerciseRow).order_by(ExerciseRow.started_at.desc()).limit(limit)

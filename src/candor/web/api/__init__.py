@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import accounts, audit, impact, incidents
+from candor.web.api import accounts, audit, exercises, impact, incidents
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(incidents.router)
 router.include_router(impact.router)
 router.include_router(accounts.router)
 router.include_router(audit.router)
+router.include_router(exercises.router)

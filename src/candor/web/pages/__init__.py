@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.pages import account, admin, auth, help, impact, incidents
+from candor.web.pages import (
+    account,
+    admin,
+    auth,
+    contacts,
+    exercises,
+    help,
+    impact,
+    incidents,
+    playbooks,
+    readiness,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -13,3 +24,7 @@ router.include_router(impact.router)
 router.include_router(account.router)
 router.include_router(admin.router)
 router.include_router(help.router)
+router.include_router(playbooks.router)
+router.include_router(contacts.router)
+router.include_router(exercises.router)
+router.include_router(readiness.router)

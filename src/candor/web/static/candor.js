@@ -27,3 +27,37 @@ document.addEventListener("DOMContentLoaded", () => {
   render();
   setInterval(render, 30000);
 });
+document.addEventListener("DOMContentLoaded", () => {
+  // exercise pages: say when the facilitator has released another inject or ended the exercise;
+  // reloading the page shows it (nothing is rewritten under a participant who is typing)
+  const live = document.querySelector("[data-poll]");
+  if (!live) return;
+  const released = Number(live.dataset.released);
+  const running = live.dataset.running === "yes";
+  const seconds = Number(live.dataset.interval || "10");
+  let timer = null;
+  const check = async () => {
+    let data;
+    try {
+      const response = await fetch(live.dataset.poll, {
+        headers: { accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      data = await response.json();
+    } catch (error) {
+      return; // offline for a moment: try again next time
+    }
+    const ended = running && data.ended_at;
+    if (data.injects_released <= released && !ended) return;
+    const link = document.createElement("a");
+    link.href = window.location.pathname;
+    link.textContent = ended
+      ? "The exercise has ended: reload the page to see it."
+      : "Inject " + data.injects_released + " is out: reload the page to read it.";
+    live.replaceChildren(link);
+    live.classList.add("notice");
+    clearInterval(timer);
+  };
+  if (running) timer = setInterval(check, seconds * 1000);
+});
