@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from candor.adapters.db import advisories as _advisories  # noqa: F401 - advisory tables
 from candor.adapters.db import models
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - contacts and exercises tables
 
