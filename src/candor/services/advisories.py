@@ -498,11 +498,12 @@ def export(
     fmt: str,
     *,
     index: int | None = None,
+    cve: str | None = None,
 ) -> dict[str, Any]:
     """A document of the working copy as it is now (drafts included), validated."""
     with ctx.uow() as raw:
         stored, _ = _load(with_advisories(raw), actor, key)
-    return setup.documents.export(stored.advisory, fmt, now=ctx.clock.now(), index=index)
+    return setup.documents.export(stored.advisory, fmt, now=ctx.clock.now(), index=index, cve=cve)
 
 
 def revision_document(

@@ -90,9 +90,16 @@ class AdvisoryDocuments(Protocol):
         ...
 
     def export(
-        self, advisory: Advisory, fmt: str, *, now: datetime, index: int | None = None
+        self,
+        advisory: Advisory,
+        fmt: str,
+        *,
+        now: datetime,
+        index: int | None = None,
+        cve: str | None = None,
     ) -> dict[str, Any]:
-        """One document of the current record, validated (``InvalidInput`` otherwise)."""
+        """One document of the current record, validated (``InvalidInput`` otherwise). For CVE
+        and OSV, the vulnerability is chosen by position or CVE id (needed with several)."""
         ...
 
 

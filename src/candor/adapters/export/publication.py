@@ -52,10 +52,16 @@ class AdvisoryExports:
         return Rendered(in_order(documents), tuple(problems))
 
     def export(
-        self, advisory: Advisory, fmt: str, *, now: datetime, index: int | None = None
+        self,
+        advisory: Advisory,
+        fmt: str,
+        *,
+        now: datetime,
+        index: int | None = None,
+        cve: str | None = None,
     ) -> dict[str, Any]:
         if fmt not in LABELS:
             raise InvalidInput(
                 Problem(f"unknown format {fmt!r}", field="format", hint="cve, csaf or osv")
             )
-        return formats.export(advisory, cast(Format, fmt), now=now, index=index)
+        return formats.export(advisory, cast(Format, fmt), now=now, index=index, cve=cve)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -11,11 +10,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from candor.adapters.export import cvss, formats, validate
 from candor.bootstrap import Application
 from candor.domain.advisories import Advisory, AdvisoryStatus
-from candor.domain.advisory_dump import dump_advisory, instant
 from candor.domain.advisory_parse import parse_advisory
-from candor.domain.advisory_store import UNNUMBERED, PublishedRevision, StoredAdvisory
+from candor.domain.advisory_store import UNNUMBERED
 from candor.domain.errors import InvalidInput
-from candor.services import advisories
+from candor.services import advisories, advisory_views
 from candor.services.ports_advisories import AdvisoryFilter
 from candor.web.api.advisory_schemas import (
     AdvisoryIn,
@@ -39,61 +37,10 @@ def _parse(record: dict[str, Any], *, default_id: str) -> Advisory:
     return parse_advisory({"id": default_id, **record}, scorer=cvss.score)
 
 
-def _summary(s: StoredAdvisory) -> dict[str, Any]:
-    a = s.advisory
-    return {
-        "id": s.key,
-        "title": a.title,
-        "status": a.status,
-        "tlp": a.tlp,
-        "cve_ids": list(a.cve_ids()),
-        "version": s.version,
-        "published_revision": s.published_number,
-        "published_at": instant(s.published_at) if s.published_at else None,
-        "public": s.is_public,
-        "pending_changes": s.pending_changes,
-        "updated_at": instant(s.updated_at),
-    }
-
-
-def _revision(key: str, r: PublishedRevision) -> dict[str, Any]:
-    return {
-        "ordinal": r.ordinal,
-        "number": r.number,
-        "date": instant(r.date),
-        "summary": r.summary,
-        "published_by": r.published_by,
-        "tlp": r.tlp,
-        "changes": list(r.changes),
-        "documents": [
-            {
-                "name": d.name,
-                "format": d.format,
-                "sha256": d.sha256,
-                "sha512": d.sha512,
-                "url": f"/api/v1/advisories/{key}/revisions/{r.ordinal}/documents/{d.name}",
-            }
-            for d in r.documents
-        ],
-    }
-
-
 def _full(view: advisories.AdvisoryView, response: Response | None = None) -> dict[str, Any]:
-    s = view.stored
-    visible = tuple(i.key for i in view.incidents)
     if response is not None:
-        response.headers["ETag"] = f'"{s.version}"'
-    return {
-        **_summary(s),
-        "record": dump_advisory(replace(s.advisory, incidents=visible)),
-        "incidents": list(visible),
-        "hidden_incidents": view.hidden_incidents,
-        "revisions": [_revision(s.key, r) for r in view.revisions],
-        "public_url": f"/advisories/public/{s.key}" if s.is_public else None,
-        "created_at": instant(s.created_at),
-        "created_by": s.created_by,
-        "updated_by": s.updated_by,
-    }
+        response.headers["ETag"] = f'"{view.stored.version}"'
+    return advisory_views.full(view)
 
 
 @router.get("", response_model=AdvisoryList, summary="List advisories")
@@ -115,7 +62,7 @@ def list_advisories(
     )
     page = advisories.page(application(request).context, caller.actor, where)
     return {
-        "items": [_summary(s) for s in page.items],
+        "items": [advisory_views.summary(s) for s in page.items],
         "total": page.total,
         "limit": limit,
         "offset": offset,
@@ -225,7 +172,7 @@ def publish(
         summary=body.summary,
         expected_version=_version(body.expected_version, if_match),
     )
-    return _revision(saved.key, revision)
+    return advisory_views.revision(saved.key, revision)
 
 
 @router.get(
@@ -237,7 +184,7 @@ def revisions(
     advisory_id: str, request: Request, caller: Caller = Depends(api_auth)
 ) -> list[dict[str, Any]]:
     view = advisories.get(application(request).context, caller.actor, advisory_id)
-    return [_revision(view.stored.key, r) for r in view.revisions]
+    return [advisory_views.revision(view.stored.key, r) for r in view.revisions]
 
 
 @router.get(

@@ -10,14 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from candor.adapters import yamlfile
 from candor.adapters.export import cvss, formats
 from candor.bootstrap import Application
 from candor.domain import incidents as incident_model
 from candor.domain.advisories import Advisory, AdvisoryStatus, Tlp
 from candor.domain.advisory_parse import parse_advisory
 from candor.domain.advisory_store import UNNUMBERED
-from candor.domain.errors import CandorError, InvalidInput, NotFound, Problem, RuleFileError
+from candor.domain.errors import CandorError, InvalidInput, NotFound, Problem
 from candor.services import advisories
 from candor.services.ports_advisories import AdvisoryFilter
 from candor.web import advisory_view
@@ -43,16 +42,9 @@ STATUSES = [s.value for s in AdvisoryStatus]
 def _advisory_from(form: dict[str, str], *, base: Advisory | None) -> Advisory:
     """The advisory a submitted form describes: the fields, or a whole record as YAML."""
     if form.get("mode") == "yaml":
-        doc = yamlfile.parse(form.get("yaml", ""), file="record")
-        if doc.problems:
-            raise RuleFileError(doc.problems)
-        data = doc.data
-        if isinstance(data, dict) and "id" not in data:
-            data = {"id": base.id if base else UNNUMBERED, **data}
-        try:
-            return parse_advisory(data, scorer=cvss.score)
-        except InvalidInput as exc:
-            raise RuleFileError(doc.locate(exc.problems)) from None
+        return formats.read_record(
+            form.get("yaml", ""), file="record", default_id=base.id if base else UNNUMBERED
+        )
     return parse_advisory(advisory_form.record(form, base=base), scorer=cvss.score)
 
 
