@@ -53,6 +53,7 @@ def test_create_publish_and_download_through_the_pages(browser: Callable[[str], 
     alice = browser("alice")
     form = alice.get("/advisories/new")
     assert form.status_code == 200 and 'name="v0-a0-product"' in form.text
+    assert "Candor None" not in form.text  # the form's lock version once hid Candor's own
     key = create(alice)
     assert re.fullmatch(r"EXAMPLE-SA-\d{4}-001", key)
     page = alice.get(f"/advisories/{key}").text

@@ -74,7 +74,7 @@ def _form(
         status_code=status_code,
         caller=caller,
         advisory=advisory,
-        version=version,
+        lock_version=version,
         v=values,
         layout=advisory_form.layout(values),
         fits=fits,

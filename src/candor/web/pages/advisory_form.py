@@ -197,12 +197,13 @@ def fields(advisory: Advisory | None, *, publisher: Publisher | None = None) -> 
     for j, r in enumerate(advisory.references):
         out.update({f"ref-{j}-url": r.url, f"ref-{j}-name": r.name or "",
                     f"ref-{j}-tags": ", ".join(r.tags)})  # fmt: skip
+    dumped = dump_advisory(advisory)["vulnerabilities"] if advisory.vulnerabilities else []
     for i, v in enumerate(advisory.vulnerabilities):
         p = f"v{i}-"
         out.update({
             p + "cve": v.cve or "", p + "title": v.title or "",
             p + "description": v.description or "", p + "aliases": ", ".join(v.aliases),
-            p + "published": dump_advisory(advisory)["vulnerabilities"][i].get("published", ""),
+            p + "published": dumped[i].get("published", ""),
             p + "cvss": "\n".join(s.vector for s in v.scores),
             p + "impacts": "\n".join(v.impacts), p + "workarounds": "\n".join(v.workarounds),
         })  # fmt: skip
