@@ -23,6 +23,7 @@ from typing import Any
 
 from candor.domain.access import Actor, Scope, can_see
 from candor.domain.advisories import Advisory, AdvisoryStatus, Tlp
+from candor.domain.advisory_dump import dump_advisory
 from candor.domain.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from candor.domain.incidents import Incident
 from candor.domain.vocabulary import Role
@@ -242,6 +243,32 @@ def record_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -
         else:
             out.append(key)
     return tuple(out)
+
+
+def freeze(
+    advisory: Advisory,
+    *,
+    ordinal: int,
+    by: str,
+    previous: Mapping[str, Any] | None,
+    documents: tuple[Document, ...],
+) -> PublishedRevision:
+    """The revision ``advisory`` publishes (its latest), with what changed since ``previous``
+    (the record of the revision before, if any)."""
+    latest = max(advisory.revisions, key=lambda r: r.date)
+    record = dump_advisory(advisory)
+    return PublishedRevision(
+        ordinal=ordinal,
+        number=latest.number,
+        date=latest.date,
+        summary=latest.summary,
+        published_by=by,
+        tlp=advisory.tlp,
+        changes=record_changes(previous, record),
+        record=record,
+        advisory=advisory,
+        documents=documents,
+    )
 
 
 # ---- need-to-know ------------------------------------------------------------------------------

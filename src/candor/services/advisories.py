@@ -24,6 +24,7 @@ from candor.domain.advisory_store import (
     as_draft,
     check_storable_id,
     csaf_filename,
+    freeze,
     keep_history,
     new_stored,
     record_changes,
@@ -305,7 +306,7 @@ def publish(
             if before.ever_published
             else None
         )
-        revision = _revision(
+        revision = freeze(
             published,
             ordinal=before.published_ordinal + 1,
             by=actor.username,
@@ -355,30 +356,6 @@ def publish(
     return saved, revision
 
 
-def _revision(
-    advisory: Advisory,
-    *,
-    ordinal: int,
-    by: str,
-    previous: Any,
-    documents: tuple[Document, ...],
-) -> PublishedRevision:
-    latest = max(advisory.revisions, key=lambda r: r.date)
-    record = dump_advisory(advisory)
-    return PublishedRevision(
-        ordinal=ordinal,
-        number=latest.number,
-        date=latest.date,
-        summary=latest.summary,
-        published_by=by,
-        tlp=advisory.tlp,
-        changes=record_changes(previous, record),
-        record=record,
-        advisory=advisory,
-        documents=documents,
-    )
-
-
 def discard(ctx: Context, actor: Actor, key: str, *, reason: str = "") -> StoredAdvisory:
     """Delete a draft that was never published; published advisories are kept for good."""
     now = ctx.clock.now()
@@ -423,7 +400,7 @@ def store_imported(
         rendered = None
         if advisory.status is AdvisoryStatus.PUBLISHED and advisory.revisions:
             rendered = setup.documents.render(advisory, now=now)
-            revision = _revision(
+            revision = freeze(
                 advisory, ordinal=1, by=actor.username, previous=None,
                 documents=rendered.documents,
             )  # fmt: skip
