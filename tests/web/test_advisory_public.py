@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 
 from candor import bootstrap
 from candor.domain.access import Actor, OrgRole
-from candor.domain.advisories import Tlp
+from candor.domain.advisories import Reference, Tlp
 from candor.services import advisories
 from tests.contract.test_advisory_services import draft
 from tests.fakes import FakeClock
@@ -167,3 +167,15 @@ def test_an_empty_directory_is_still_valid(anonymous: TestClient) -> None:
     assert list(shared_provider_validator().iter_errors(metadata.json())) == []
     assert anonymous.get(f"{WHITE}/index.txt").text == ""
     assert "No advisories have been published." in anonymous.get("/advisories/public").text
+
+
+def test_only_web_addresses_become_links(
+    anonymous: TestClient, application: bootstrap.Application
+) -> None:
+    # the record takes any scheme://…; the static copy has no server sending a CSP header
+    sneaky = "javascript://x%0Aalert(document.domain)"
+    key = publish(application, references=(Reference(sneaky, name="Details"),))
+    page = anonymous.get(f"/advisories/public/{key}").text
+    assert sneaky in page and f'href="{sneaky}"' not in page
+    assert 'href="https://acme.example/security/ACME-SA-2026-001"' in page
+    assert "Content-Security-Policy" in page  # the meta element, for the static copy

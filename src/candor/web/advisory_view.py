@@ -51,6 +51,15 @@ def _run(start: str | None, op: str | None, end: str | None) -> str:
     return ", ".join(p for p in (lower, upper) if p) or "all versions"
 
 
+def link(url: str | None) -> str | None:
+    """The URL if it is safe to put in an ``href``: http(s) only. The record accepts any
+    ``scheme://`` address, and ``javascript://…%0A…`` is one; the static copy of the public site
+    is served without Candor's Content-Security-Policy, so the page must not rely on it."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
 def status_text(status: Status | None) -> str:
     return {
         None: "",
