@@ -10,17 +10,22 @@ from sqlalchemy import Engine
 from candor import config
 from candor.adapters import untracked
 from candor.adapters.clock import SystemClock
+from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
 from candor.adapters.db import migrate
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.adapters.export.csaf_provider import ProviderSettings
+from candor.adapters.export.publication import AdvisoryExports
 from candor.adapters.passwords import Argon2Hasher
 from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import OrgRole
+from candor.domain.advisories import Publisher
 from candor.domain.errors import CandorError, InvalidInput, Problem
 from candor.services import accounts, impact
 from candor.services.context import Context
 from candor.services.ports import BlobStore, Clock, PasswordHasher
+from candor.services.ports_advisories import AdvisorySetup
 from candor.services.ports_prepare import Signals
 
 
@@ -69,6 +74,32 @@ class Application:
         # Each feature replaces its stand-in here when it lands.
         return replace(untracked.signals(), impact=impact.ImpactRecords())
 
+    @cached_property
+    def advisories(self) -> AdvisorySetup:
+        return AdvisorySetup(
+            documents=AdvisoryExports(),
+            id_prefix=advisory_id_prefix(self.settings),
+            publisher=advisory_publisher(self.settings),
+        )
+
+    @cached_property
+    def csaf_provider(self) -> ProviderSettings:
+        publisher = advisory_publisher(self.settings)
+        csaf: dict[str, str] = {
+            "category": publisher.category,
+            "name": publisher.name,
+            "namespace": publisher.namespace or self.settings.web.public_url,
+        }
+        if publisher.contact:
+            csaf["contact_details"] = publisher.contact
+        conf = self.settings.advisories
+        return ProviderSettings(
+            public_url=self.settings.web.public_url.rstrip("/"),
+            publisher=csaf,
+            list_on_aggregators=conf.list_on_aggregators,
+            mirror_on_aggregators=conf.mirror_on_aggregators,
+        )
+
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):
             raise NotInitialised(
@@ -80,6 +111,29 @@ class Application:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def advisory_id_prefix(settings: config.Settings) -> str:
+    """The configured prefix, else the first word of the organisation's name (``Example SaaS
+    Inc.`` → ``EXAMPLE``), else ``CANDOR``."""
+    if settings.advisories.id_prefix:
+        return settings.advisories.id_prefix
+    words = settings.organization.name.split()
+    first = "".join(c for c in (words[0] if words else "") if c.isascii() and c.isalnum())
+    first = first.upper()[:16]
+    return first if len(first) >= 2 and first[0].isalpha() else "CANDOR"
+
+
+def advisory_publisher(settings: config.Settings) -> Publisher:
+    conf = settings.advisories
+    return Publisher(
+        name=conf.publisher_name or settings.organization.name,
+        namespace=conf.publisher_namespace or settings.web.public_url.rstrip("/"),
+        category=conf.publisher_category,
+        contact=conf.publisher_contact,
+        cna_org_id=conf.cna_org_id,
+        cna_short_name=conf.cna_short_name,
+    )
 
 
 def build(

@@ -181,6 +181,45 @@ class RetentionSettings(BaseModel):
     )
 
 
+class AdvisorySettings(BaseModel):
+    """Advisories kept in the workspace and where they are published (docs/advisories.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_prefix: str | None = Field(
+        None,
+        description="The ORG of advisory ids ORG-SA-YEAR-SEQ: 2 to 16 capital letters or "
+        "digits, starting with a letter. Default: the first word of the organisation's name.",
+        pattern=r"^[A-Z][A-Z0-9]{1,15}$",
+    )
+    publisher_name: str | None = Field(
+        None, description="Publisher of the advisories; default: the organisation's name."
+    )
+    publisher_namespace: str | None = Field(
+        None, description="The publisher's web address (CSAF needs it); default: web.public_url."
+    )
+    publisher_category: str = Field(
+        "vendor",
+        description="CSAF publisher category: vendor, coordinator, discoverer, other, "
+        "translator or user.",
+    )
+    publisher_contact: str | None = Field(
+        None, description="How to reach the publisher, e.g. security@example.com."
+    )
+    cna_org_id: str | None = Field(
+        None,
+        description="Your CNA's organisation UUID, if you are a CVE Numbering Authority: "
+        "published revisions then carry CVE records too.",
+    )
+    cna_short_name: str | None = Field(None, description="Your CNA's short name.")
+    list_on_aggregators: bool = Field(
+        True, description="CSAF provider metadata: may aggregators list this provider."
+    )
+    mirror_on_aggregators: bool = Field(
+        True, description="CSAF provider metadata: may aggregators mirror the documents."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -211,6 +250,7 @@ class Settings(BaseSettings):
     prepare: PrepareSettings = Field(default_factory=PrepareSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    advisories: AdvisorySettings = Field(default_factory=AdvisorySettings)
 
     @property
     def config_path(self) -> Path:

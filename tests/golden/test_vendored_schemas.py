@@ -14,6 +14,7 @@ PAIRS = [
     ("cve/LICENSE", "cve-5.1.1/LICENSE"),
     ("csaf/csaf_json_schema.json", "csaf-2.0/json_schema/csaf_json_schema.json"),
     ("csaf/LICENSE.md", "csaf-2.0/LICENSE.md"),
+    ("csaf/provider_json_schema.json", "csaf-2.0/json_schema/provider_json_schema.json"),
     ("csaf/first/cvss-v2.0.json", "csaf-2.0/referenced_schema/first/cvss-v2.0.json"),
     ("csaf/first/cvss-v3.0.json", "csaf-2.0/referenced_schema/first/cvss-v3.0.json"),
     ("csaf/first/cvss-v3.1.json", "csaf-2.0/referenced_schema/first/cvss-v3.1.json"),

@@ -85,6 +85,13 @@ def test_canonical_instant_is_the_same_for_equal_instants() -> None:
     assert chain.canonical_instant("garbage").startswith("invalid:")
 
 
+def test_canonical_instant_is_fixed_width_before_the_year_1000() -> None:
+    # Go's OSV records date unknown publication as 0001-01-01T00:00:00Z; stored, it must read back
+    text = chain.canonical_instant(datetime(1, 1, 1, tzinfo=UTC))
+    assert text == "0001-01-01T00:00:00.000000Z"
+    assert datetime.fromisoformat(text) == datetime(1, 1, 1, tzinfo=UTC)
+
+
 @given(
     bodies=st.lists(
         st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=40).filter(

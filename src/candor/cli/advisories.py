@@ -1,6 +1,8 @@
-"""``candor advisory …``: CVE, CSAF and OSV documents from one advisory record, on files.
+"""``candor advisory …``: CVE, CSAF and OSV documents from one advisory record.
 
-These commands need no workspace: they read and write files only.
+``export``, ``import``, ``validate`` and ``cvss`` work on files and need no workspace; ``export``
+also takes the id of an advisory in the workspace and ``import --store`` keeps the advisory
+there. The commands on stored advisories are in ``advisory_store``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import typer
 
 from candor.adapters.clock import SystemClock
 from candor.adapters.export import cvss, formats, validate
-from candor.cli.common import JSON_OPTION, console, err, print_json
+from candor.adapters.export.osv import pick
+from candor.bootstrap import Application
+from candor.cli import advisory_store
+from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json
+from candor.domain.advisory_store import document_name
 from candor.domain.errors import InvalidInput, Problem
+from candor.services import advisories
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -50,9 +57,17 @@ def _source(fmt: SourceFormat, document: Any) -> validate.Format:
     return fmt.value  # type: ignore[return-value]
 
 
+def _looks_like_file(source: str) -> bool:
+    return Path(source).exists() or source.endswith((".yaml", ".yml", ".json"))
+
+
 @app.command("export")
 def export(
-    file: Path = typer.Argument(..., help="The advisory, as YAML in Candor's record format."),
+    source: str = typer.Argument(
+        ...,
+        metavar="ID|FILE",
+        help="An advisory in the workspace (ACME-SA-2026-001), or a YAML record file.",
+    ),
     fmt: Format = typer.Option(..., "--format", case_sensitive=False, help="cve, csaf or osv."),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of to stdout."),
     cve: str | None = typer.Option(
@@ -61,16 +76,52 @@ def export(
     vulnerability: int | None = typer.Option(
         None, "--vulnerability", metavar="N", help="…or the Nth, counted from 0 (cve, osv)."
     ),
+    revision: str | None = typer.Option(
+        None,
+        "--revision",
+        help="A stored advisory's document exactly as this revision published it (byte for "
+        "byte, as hashed); default: the advisory as it is now.",
+    ),
 ) -> None:
     """Export an advisory as a CVE record, a CSAF advisory or an OSV record.
 
     The output is checked against the official schema (and for CSAF the mandatory tests of
     section 6.1) before it is written; a problem in the YAML is reported with its line."""
-    advisory = formats.load_record(file)
-    document = formats.export(
-        advisory, fmt.value, now=SystemClock().now(), cve=cve, index=vulnerability
+    if _looks_like_file(source):
+        if revision is not None:
+            raise InvalidInput(Problem("only for advisories in the workspace", field="--revision"))
+        advisory = formats.load_record(source)
+        document = formats.export(
+            advisory, fmt.value, now=SystemClock().now(), cve=cve, index=vulnerability
+        )
+        _write(jsonlib.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+        return
+    app = application()
+    if revision is not None:
+        _write(_published(app, source, fmt.value, revision, cve, vulnerability), out)
+        return
+    document = advisories.export(
+        app.context, actor(), app.advisories, source, fmt.value, index=vulnerability, cve=cve
     )
     _write(jsonlib.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+
+
+def _published(
+    app: Application, key: str, fmt: str, number: str, cve: str | None, index: int | None
+) -> str:
+    view = advisories.get(app.context, actor(), key)
+    found = next((r for r in view.revisions if r.number == number), None)
+    if found is None:
+        numbers = ", ".join(r.number for r in view.revisions) or "none yet"
+        raise InvalidInput(Problem(f"{view.stored.key} has no revision {number} ({numbers})",
+                                   field="--revision"))  # fmt: skip
+    published = found.advisory
+    name = "csaf.json"
+    if fmt != "csaf":
+        i = pick(published, cve=cve, index=index)
+        name = document_name(fmt, i, len(published.vulnerabilities))
+    _, document = advisories.revision_document(app.context, actor(), key, found.ordinal, name)
+    return document.content
 
 
 @app.command("import")
@@ -80,13 +131,29 @@ def import_(
         SourceFormat.AUTO, "--format", case_sensitive=False, help="auto, cve, csaf or osv."
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the YAML here (default stdout)."),
+    store: bool = typer.Option(
+        False,
+        "--store",
+        help="Keep the advisory in the workspace under its own id instead of writing YAML.",
+    ),
 ) -> None:
-    """Turn a published document into an advisory record (YAML) you can edit and re-export.
+    """Turn a published document into an advisory record (YAML) you can edit and re-export,
+    or with --store keep it in the workspace (published ones become their first revision).
 
     Fields the record has no place for are kept under ``extras`` and written back on export."""
     document = formats.read_document(file)
     advisory = formats.import_document(document, _source(fmt, document))
-    _write(formats.dump_record(advisory), out)
+    if not store:
+        _write(formats.dump_record(advisory), out)
+        return
+    app = application()
+    stored, rendered = advisories.store_imported(
+        app.context, actor(), app.advisories, advisory, source=file.name
+    )
+    state = f"published, revision {stored.published_number}" if stored.ever_published else "draft"
+    console.print(f"Stored {stored.key} ({state}).", markup=False)
+    for problem in rendered.problems if rendered else ():
+        err.print(f"Not made: {problem}", markup=False)
 
 
 @app.command("validate")
@@ -142,3 +209,6 @@ def score(
         )
     else:
         console.print(f"{c.base_score} {c.severity.value} (CVSS {c.version.value})", markup=False)
+
+
+advisory_store.register(app)

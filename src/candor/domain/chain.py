@@ -39,7 +39,13 @@ def canonical_instant(value: datetime | str) -> str:
         except ValueError:
             return "invalid:" + value
         value = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    v = value.astimezone(UTC)
+    # not strftime: glibc writes year 1 as "1", and the text must be fixed-width to sort and to
+    # read back (Go's OSV records say 0001-01-01T00:00:00Z for "unknown")
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}"
+        f".{v.microsecond:06d}Z"
+    )
 
 
 def canonical_json(value: object) -> str:

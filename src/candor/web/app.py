@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candor import __version__
 from candor.bootstrap import Application
-from candor.web import errors
+from candor.web import advisories_public, errors
 from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
 from candor.web.pages import router as pages_router
@@ -28,6 +28,17 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/healthz"),
     ("GET", "/api/v1/openapi.json"),  # the API's own description; no data in it
     ("GET", "/static"),  # the stylesheet and script (mounted directory)
+    # published TLP:CLEAR advisories and the CSAF provider directory (web.advisories_public)
+    ("GET", "/advisories/public"),
+    ("GET", "/advisories/public/{advisory_id}"),
+    ("GET", "/advisories/public/{advisory_id}/{name}"),
+    ("GET", "/.well-known/csaf/provider-metadata.json"),
+    ("GET", "/.well-known/csaf/"),
+    ("GET", "/.well-known/csaf/white/"),
+    ("GET", "/.well-known/csaf/white/index.txt"),
+    ("GET", "/.well-known/csaf/white/changes.csv"),
+    ("GET", "/.well-known/csaf/white/{year}/"),
+    ("GET", "/.well-known/csaf/white/{year}/{filename}"),
 }
 
 MAX_BODY = 2 * 1024 * 1024
@@ -108,7 +119,12 @@ def create_app(application: Application) -> FastAPI:
     )
     app.state.response_cache = ResponseCache()
     errors.install(app)
+    app.state.templates.env.globals.setdefault("nav_items", []).append(
+        {"href": "/advisories", "label": "Advisories"}
+    )
     app.include_router(api_router)
+    # before the pages: /advisories/public must not be read as the advisory "public"
+    app.include_router(advisories_public.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)

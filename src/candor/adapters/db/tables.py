@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from candor.adapters.db import advisories as _advisories  # noqa: F401 - advisory tables
 from candor.adapters.db import impact as _impact  # noqa: F401 - impact statements, findings
 from candor.adapters.db import models
 from candor.adapters.db import models_records as _records  # noqa: F401 - registers its tables

@@ -28,13 +28,27 @@ from candor.domain.advisory_parse import parse_advisory
 from candor.domain.errors import InvalidInput, Problem, RuleFileError
 
 
-def load_record(path: Path | str, *, display: str | None = None) -> Advisory:
-    """An advisory from a YAML file in the record format; every problem with file:line."""
-    doc = yamlfile.load(path, display=display)
+def load_record(
+    path: Path | str, *, display: str | None = None, default_id: str | None = None
+) -> Advisory:
+    """An advisory from a YAML file in the record format; every problem with file:line.
+    ``default_id`` stands in for an id the file leaves out (a new advisory gets its id later)."""
+    return _record(yamlfile.load(path, display=display), default_id)
+
+
+def read_record(text: str, *, file: str, default_id: str | None = None) -> Advisory:
+    """The same, from YAML text (a form's text area); problems name ``file`` and the line."""
+    return _record(yamlfile.parse(text, file=file), default_id)
+
+
+def _record(doc: yamlfile.Document, default_id: str | None) -> Advisory:
     if doc.problems:
         raise RuleFileError(doc.problems)
+    data = doc.data
+    if default_id is not None and isinstance(data, dict) and "id" not in data:
+        data = {"id": default_id, **data}
     try:
-        return parse_advisory(doc.data, scorer=cvss.score)
+        return parse_advisory(data, scorer=cvss.score)
     except InvalidInput as exc:
         raise RuleFileError(doc.locate(exc.problems)) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import accounts, audit, exercises, impact, incidents
+from candor.web.api import accounts, advisories, audit, exercises, impact, incidents
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(incidents.router)
@@ -12,3 +12,4 @@ router.include_router(impact.router)
 router.include_router(accounts.router)
 router.include_router(audit.router)
 router.include_router(exercises.router)
+router.include_router(advisories.router)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from candor.web.pages import (
     account,
     admin,
+    advisories,
     auth,
     contacts,
     exercises,
@@ -28,3 +29,4 @@ router.include_router(playbooks.router)
 router.include_router(contacts.router)
 router.include_router(exercises.router)
 router.include_router(readiness.router)
+router.include_router(advisories.router)

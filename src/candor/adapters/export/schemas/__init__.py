@@ -45,6 +45,18 @@ def validator(fmt: Format) -> Validator:
     return Draft202012Validator(load("csaf", "csaf_json_schema.json"), registry=registry)
 
 
+# The provider metadata schema takes its publisher object from the CSAF schema, by this URI.
+CSAF_SCHEMA_URI = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
+
+
+@cache
+def provider_validator() -> Validator:
+    """CSAF 2.0 provider metadata (``provider-metadata.json``), for the provider directory."""
+    csaf = Resource.from_contents(load("csaf", "csaf_json_schema.json"))
+    registry: Registry[Any] = Registry().with_resource(CSAF_SCHEMA_URI, csaf)
+    return Draft202012Validator(load("csaf", "provider_json_schema.json"), registry=registry)
+
+
 @cache
 def cvss_validator(version: str) -> Validator:
     """The FIRST schema of one CVSS version (``2.0``, ``3.0``, ``3.1``), for CSAF test 6.1.8."""
