@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from candor.adapters.db import intake as _intake  # noqa: F401 - reports, triage assessments
 from candor.adapters.db import models
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - contacts and exercises tables
 
