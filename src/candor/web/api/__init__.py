@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import accounts, audit, incidents
+from candor.web.api import accounts, audit, incidents, reports, triage
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(incidents.router)
 router.include_router(accounts.router)
 router.include_router(audit.router)
+router.include_router(reports.router)
+router.include_router(triage.router)

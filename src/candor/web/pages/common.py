@@ -30,6 +30,11 @@ NOTICES = {
 }
 
 
+# Feature modules add links to the main navigation: {"href", "label", "show"}, where the
+# optional "show" takes the signed-in Actor and says whether the link is theirs to follow.
+NAV_ITEMS: list[dict[str, Any]] = []
+
+
 def templates(request: Request) -> Templates:
     found: Templates = request.app.state.templates
     return found

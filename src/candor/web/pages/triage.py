@@ -1,0 +1,164 @@
+"""Triage on the incident page: the questionnaire, the latest result, applying it, confirming a
+breach determination, and the assessments so far."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from candor.domain.assessments import NONE_MARK, answers_from_fields
+from candor.domain.errors import CandorError, NotFound
+from candor.domain.incidents import Clock, Incident
+from candor.domain.retriage import BREACH_KINDS
+from candor.domain.triage import QUESTIONS
+from candor.domain.triage_policy import questions_used
+from candor.services import triage
+from candor.web.deps import Caller, application, checked_form, context, page_auth
+from candor.web.pages.common import NOTICES, optional_int, optional_time, redirect
+from candor.web.pages.incidents import INCIDENT_SECTIONS, incident_page
+
+router = APIRouter()
+
+NOTICES.update(
+    {
+        "triaged": "Triage assessment saved.",
+        "triage-applied": "Kind and severity set from the triage assessment.",
+        "breach-confirmed": "Breach determination recorded.",
+    }
+)
+
+
+def _form_answers(stored: Any, submitted: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """What the questionnaire shows ticked: the answers just refused, else the latest ones."""
+    if submitted is not None:
+        return submitted
+    if stored is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for question, value in stored.assessment.answers.as_dict().items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            out[question] = value or [NONE_MARK]
+        else:
+            out[question] = [str(value)]
+    return out
+
+
+def section(request: Request, caller: Caller, incident: Incident) -> dict[str, Any] | None:
+    history = triage.history(context(request), caller.actor, incident.key)
+    latest = history[-1] if history else None
+    values: dict[str, Any] = {
+        "id": "triage",
+        "title": "Triage",
+        "template": "triage_section.html",
+        "history": list(reversed(history)),
+        "latest": latest,
+        "answers": _form_answers(latest, getattr(request.state, "triage_answers", None)),
+        "none_mark": NONE_MARK,
+        "problem": None,
+    }
+    try:
+        policy = application(request).triage_policy
+    except CandorError as exc:  # a broken override: say so here, keep the incident page usable
+        values["problem"] = exc.message
+        return values
+    used = set(questions_used(policy))
+    values.update(
+        policy=policy,
+        questions=[q for q in QUESTIONS if q.id in used],
+        other_questions=[q for q in QUESTIONS if q.id not in used],
+    )
+    if latest is not None:
+        result = latest.result
+        values["differs"] = (result.kind, result.severity) != (incident.kind, incident.severity)
+        values["confirm_breach"] = (
+            result.kind in BREACH_KINDS and Clock.BREACH_DETERMINED_AT not in incident.clocks
+        )
+    return values
+
+
+INCIDENT_SECTIONS.append(section)
+
+
+def _refused(
+    request: Request, caller: Caller, key: str, form: dict[str, str], exc: CandorError
+) -> Response:
+    if isinstance(exc, NotFound):
+        raise exc
+    return incident_page(
+        request,
+        caller,
+        key,
+        status_code=exc.status,
+        problems=exc.problems_list(),
+        error=exc.message,
+        failed_form="triage",
+        values=form,
+    )
+
+
+@router.post("/incidents/{key}/triage")
+async def assess(
+    request: Request,
+    key: str,
+    caller: Caller = Depends(page_auth),
+    form: dict[str, str] = Depends(checked_form),
+) -> Response:
+    submitted = await request.form()
+    fields = {q.id: [str(v) for v in submitted.getlist(q.id)] for q in QUESTIONS}
+    try:
+        triage.assess(
+            context(request),
+            caller.actor,
+            key,
+            answers_from_fields(fields),
+            policy=application(request).triage_policy,
+            note=form.get("note", ""),
+        )
+    except CandorError as exc:
+        request.state.triage_answers = fields
+        return _refused(request, caller, key, form, exc)
+    return redirect(f"/incidents/{key.upper()}", notice="triaged", anchor="triage")
+
+
+@router.post("/incidents/{key}/triage/apply")
+def apply(
+    request: Request,
+    key: str,
+    caller: Caller = Depends(page_auth),
+    form: dict[str, str] = Depends(checked_form),
+) -> Response:
+    try:
+        triage.apply(
+            context(request),
+            caller.actor,
+            key,
+            version=optional_int(form, "assessment"),
+            expected_version=optional_int(form, "version"),
+        )
+    except CandorError as exc:
+        return _refused(request, caller, key, form, exc)
+    return redirect(f"/incidents/{key.upper()}", notice="triage-applied", anchor="triage")
+
+
+@router.post("/incidents/{key}/triage/breach")
+def confirm_breach(
+    request: Request,
+    key: str,
+    caller: Caller = Depends(page_auth),
+    form: dict[str, str] = Depends(checked_form),
+) -> Response:
+    try:
+        triage.confirm_breach(
+            context(request),
+            caller.actor,
+            key,
+            version=optional_int(form, "assessment"),
+            at=optional_time(form, "at"),
+        )
+    except CandorError as exc:
+        return _refused(request, caller, key, form, exc)
+    return redirect(f"/incidents/{key.upper()}", notice="breach-confirmed", anchor="triage")
