@@ -27,8 +27,8 @@ from candor.services.ports_intake import IntakeUnitOfWork, OrganisationKey, Repo
 
 PUBLIC = "public"  # the audit's actor for anonymous submissions
 REFUSED = (
-    "the report could not be accepted; if you are a person, please write to the contact in "
-    "/.well-known/security.txt"
+    "the report could not be accepted; if you are a person, please reach the security team "
+    "another way"
 )
 
 

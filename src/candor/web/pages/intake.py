@@ -78,6 +78,7 @@ def _form(
         labels=LABELS,
         form_token=token,
         trap=TRAP_FIELD,
+        security_txt=bool(application(request).settings.security_txt.contact),
     )
     response.set_cookie(
         FORM_COOKIE,
