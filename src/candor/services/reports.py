@@ -26,6 +26,7 @@ from candor.services.context import Context
 from candor.services.ports_intake import IntakeUnitOfWork, OrganisationKey, ReportFilter, intake
 
 PUBLIC = "public"  # the audit's actor for anonymous submissions
+OPEN = (model.ReportStatus.RECEIVED, model.ReportStatus.ACKNOWLEDGED)
 REFUSED = (
     "the report could not be accepted; if you are a person, please reach the security team "
     "another way"
@@ -143,9 +144,6 @@ def page(ctx: Context, actor: Actor, where: ReportFilter) -> ReportPage:
 
 def count_open(ctx: Context, actor: Actor) -> int:
     return page(ctx, actor, ReportFilter(status=OPEN, limit=1)).total
-
-
-OPEN = (model.ReportStatus.RECEIVED, model.ReportStatus.ACKNOWLEDGED)
 
 
 @dataclass(frozen=True, slots=True)

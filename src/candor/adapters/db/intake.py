@@ -8,6 +8,7 @@ unit of work.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -168,7 +169,7 @@ class SqlReports:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"{report.key} was changed by someone else since you read it; reload it")
-        return Report(**{**_fields(report), "version": expected_version + 1})
+        return replace(report, version=expected_version + 1)
 
     def get(self, key: str) -> Report | None:
         row = self.session.execute(
@@ -226,10 +227,6 @@ class SqlReports:
             )
             for r in rows
         ]
-
-
-def _fields(report: Report) -> dict[str, Any]:
-    return {name: getattr(report, name) for name in Report.__dataclass_fields__}
 
 
 def _report(row: ReportRow) -> Report:

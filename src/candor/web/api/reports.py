@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from candor.domain import reports as model
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.reports import Channel, ReportStatus
-from candor.services import reports, views_intake
+from candor.services import reports, views, views_intake
 from candor.services.context import Context
 from candor.services.ports_intake import ReportFilter
 from candor.web.api.schemas_intake import (
@@ -31,7 +31,7 @@ from candor.web.api.schemas_intake import (
     VersionIn,
 )
 from candor.web.deps import Caller, api_auth, application, client_address, context
-from candor.web.pages.intake import require_intake
+from candor.web.pages.intake import request_body, require_intake
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -63,10 +63,10 @@ def json_object(request: Request, body: bytes) -> dict[str, Any]:
         }
     },
 )
-async def submit(request: Request) -> dict[str, Any]:
+def submit(request: Request, body: bytes = Depends(request_body)) -> dict[str, Any]:
     app = application(request)
     require_intake(app)
-    data = json_object(request, await request.body())
+    data = json_object(request, body)
     address = client_address(request)
     made = reports.receive(
         app.context,
@@ -79,7 +79,7 @@ async def submit(request: Request) -> dict[str, Any]:
     )
     return {
         "key": made.key,
-        "received_at": views_intake.report_summary(made)["received_at"],
+        "received_at": views.instant(made.received_at),
         "status": made.status,
     }
 

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -20,7 +20,7 @@ from candor.bootstrap import Application
 from candor.domain import reports as report_model
 from candor.domain.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from candor.domain.reports import LABELS, LIMITS, Channel
-from candor.domain.securitytxt import check
+from candor.domain.securitytxt import WARN_WITHIN, check
 from candor.services import reports
 from candor.web.deps import Caller, application, client_address, context
 from candor.web.pages.common import render
@@ -40,6 +40,12 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 def require_intake(app: Application) -> None:
     if not app.settings.intake.enabled:
         raise NotFound("this organisation does not take reports here")
+
+
+async def request_body(request: Request) -> bytes:
+    """The raw body, read on the event loop; the route itself then runs in the thread pool, so
+    its database work (and the wait for the submission lock) never blocks other requests."""
+    return await request.body()
 
 
 def strict_form(request: Request, body: bytes) -> dict[str, str]:
@@ -101,10 +107,10 @@ def report_form(request: Request) -> Response:
 
 
 @router.post("/report", response_class=HTMLResponse)
-async def submit_report(request: Request) -> Response:
+def submit_report(request: Request, body: bytes = Depends(request_body)) -> Response:
     app = application(request)
     require_intake(app)
-    fields = strict_form(request, await request.body())
+    fields = strict_form(request, body)
     values = {name: fields.get(name, "") for name in LIMITS}
     # a cross-site page cannot read our cookie, so it cannot make a visitor's browser submit
     if not same(fields.get(FORM_FIELD), request.cookies.get(FORM_COOKIE)):
@@ -170,14 +176,16 @@ def security_txt_panel(request: Request, caller: Caller) -> dict[str, Any] | Non
             "template": "securitytxt_panel.html",
             "problems": exc.problems,
         }
-    report = check(text, now=app.clock.now())
-    near = [p for p in report.warnings if p.message.startswith("expires in")]
+    now = app.clock.now()
+    report = check(text, now=now)
+    near = report.expires is not None and report.expires - now < WARN_WITHIN
     if not (report.errors or near):
         return None
+    # with the file about to go stale, everything worth fixing before publishing it again
     return {
         "title": "security.txt expires soon",
         "template": "securitytxt_panel.html",
-        "problems": [*report.errors, *near],
+        "problems": [*report.errors, *report.warnings],
     }
 
 

@@ -100,15 +100,21 @@ def _refused(
     )
 
 
+async def questionnaire(request: Request) -> dict[str, list[str]]:
+    """Every value of each question (lists send several); read on the event loop so the route
+    runs its database work in the thread pool."""
+    submitted = await request.form()
+    return {q.id: [str(v) for v in submitted.getlist(q.id)] for q in QUESTIONS}
+
+
 @router.post("/incidents/{key}/triage")
-async def assess(
+def assess(
     request: Request,
     key: str,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
+    fields: dict[str, list[str]] = Depends(questionnaire),
 ) -> Response:
-    submitted = await request.form()
-    fields = {q.id: [str(v) for v in submitted.getlist(q.id)] for q in QUESTIONS}
     try:
         triage.assess(
             context(request),
