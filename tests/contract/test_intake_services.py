@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import string
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,6 +91,34 @@ def test_the_limit_applies_per_client_and_lets_nothing_more_in(sql_ctx: Context)
     clock_of(sql_ctx).advance(seconds=caught.value.retry_after)
     public(sql_ctx, {"what_happened": "after the wait"})
     assert stored(sql_ctx) == 7
+
+
+def test_simultaneous_submissions_from_one_client_never_pass_the_limit(sql_ctx: Context) -> None:
+    # as from several worker processes at once: only the database can keep the count
+    start = threading.Barrier(12)
+    accepted: list[str] = []
+    limited: list[int] = []
+
+    def send(n: int) -> None:
+        start.wait()
+        for _attempt in range(50):
+            try:
+                accepted.append(public(sql_ctx, {"what_happened": f"burst {n}"}).key)
+                return
+            except RateLimited as exc:
+                limited.append(exc.retry_after)
+                return
+            except Conflict:  # the database was busy: try again, as a client would
+                continue
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (len(accepted), len(limited)) == (5, 7)
+    assert stored(sql_ctx) == 5
+    assert audit.verify(sql_ctx, ADMIN).ok
 
 
 def test_the_trap_refuses_quietly_counts_and_stores_nothing(sql_ctx: Context) -> None:
