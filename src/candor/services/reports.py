@@ -8,7 +8,7 @@ attempt; what the reporter wrote never goes into the audit log (only its sizes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -160,48 +160,27 @@ def get(ctx: Context, actor: Actor, key: str) -> ReportView:
         return ReportView(report, uow.reports.decryptions(report.id))
 
 
-def acknowledge(
-    ctx: Context, actor: Actor, key: str, *, expected_version: int | None = None
+def _handle(
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    change: Callable[[Report, datetime], Report],
+    *,
+    action: str,
+    expected_version: int | None,
 ) -> Report:
+    """Load a report, change its handling (a pure function), save it and audit the change."""
     model.require_handle(actor)
     now = ctx.clock.now()
     with ctx.uow(write=True) as base:
         uow = intake(base)
         before = _load(uow, key)
         _check_version(before, expected_version)
-        after = uow.reports.save(
-            model.acknowledge(before, by=actor.username, now=now), expected_version=before.version
-        )
+        after = uow.reports.save(change(before, now), expected_version=before.version)
         _audit(
             uow,
             actor,
-            "report.acknowledge",
-            after,
-            now=now,
-            before=before,
-            after=model.snapshot(after),
-        )
-        uow.commit()
-    return after
-
-
-def decline(
-    ctx: Context, actor: Actor, key: str, *, reason: str, expected_version: int | None = None
-) -> Report:
-    model.require_handle(actor)
-    now = ctx.clock.now()
-    with ctx.uow(write=True) as base:
-        uow = intake(base)
-        before = _load(uow, key)
-        _check_version(before, expected_version)
-        after = uow.reports.save(
-            model.decline(before, by=actor.username, now=now, reason=reason),
-            expected_version=before.version,
-        )
-        _audit(
-            uow,
-            actor,
-            "report.decline",
+            action,
             after,
             now=now,
             before=before,
@@ -210,6 +189,32 @@ def decline(
         )
         uow.commit()
     return after
+
+
+def acknowledge(
+    ctx: Context, actor: Actor, key: str, *, expected_version: int | None = None
+) -> Report:
+    return _handle(
+        ctx,
+        actor,
+        key,
+        lambda report, now: model.acknowledge(report, by=actor.username, now=now),
+        action="report.acknowledge",
+        expected_version=expected_version,
+    )
+
+
+def decline(
+    ctx: Context, actor: Actor, key: str, *, reason: str, expected_version: int | None = None
+) -> Report:
+    return _handle(
+        ctx,
+        actor,
+        key,
+        lambda report, now: model.decline(report, by=actor.username, now=now, reason=reason),
+        action="report.decline",
+        expected_version=expected_version,
+    )
 
 
 def promote(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -95,21 +97,31 @@ def show_report(request: Request, key: str, caller: Caller = Depends(page_auth))
     return report_page(request, caller, key)
 
 
-def _failed(
-    request: Request, caller: Caller, key: str, name: str, form: dict[str, str], exc: CandorError
+def _act(
+    request: Request,
+    caller: Caller,
+    key: str,
+    form: dict[str, str],
+    name: str,
+    action: Callable[[], Response],
 ) -> Response:
-    if isinstance(exc, NotFound):
-        raise exc
-    return report_page(
-        request,
-        caller,
-        key,
-        status_code=exc.status,
-        error=exc.message,
-        problems=list(exc.problems_list()),
-        failed_form=name,
-        values=form,
-    )
+    """Run a form's action; on a user error show the report again with the message and the
+    input kept."""
+    try:
+        return action()
+    except NotFound:
+        raise
+    except CandorError as exc:
+        return report_page(
+            request,
+            caller,
+            key,
+            status_code=exc.status,
+            error=exc.message,
+            problems=list(exc.problems_list()),
+            failed_form=name,
+            values=form,
+        )
 
 
 @router.post("/reports/{key}/acknowledge")
@@ -119,13 +131,13 @@ def acknowledge(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    try:
+    def action() -> Response:
         done = reports.acknowledge(
             context(request), caller.actor, key, expected_version=optional_int(form, "version")
         )
-    except CandorError as exc:
-        return _failed(request, caller, key, "acknowledge", form, exc)
-    return redirect(f"/reports/{done.key}", notice="report-acknowledged")
+        return redirect(f"/reports/{done.key}", notice="report-acknowledged")
+
+    return _act(request, caller, key, form, "acknowledge", action)
 
 
 @router.post("/reports/{key}/decline")
@@ -135,7 +147,7 @@ def decline(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    try:
+    def action() -> Response:
         done = reports.decline(
             context(request),
             caller.actor,
@@ -143,9 +155,9 @@ def decline(
             reason=form.get("reason", ""),
             expected_version=optional_int(form, "version"),
         )
-    except CandorError as exc:
-        return _failed(request, caller, key, "decline", form, exc)
-    return redirect(f"/reports/{done.key}", notice="report-declined")
+        return redirect(f"/reports/{done.key}", notice="report-declined")
+
+    return _act(request, caller, key, form, "decline", action)
 
 
 @router.post("/reports/{key}/promote")
@@ -155,7 +167,7 @@ def promote(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    try:
+    def action() -> Response:
         _, incident = reports.promote(
             context(request),
             caller.actor,
@@ -166,9 +178,9 @@ def promote(
             restricted=bool(form.get("restricted")),
             expected_version=optional_int(form, "version"),
         )
-    except CandorError as exc:
-        return _failed(request, caller, key, "promote", form, exc)
-    return redirect(f"/incidents/{incident.key}", notice="declared")
+        return redirect(f"/incidents/{incident.key}", notice="declared")
+
+    return _act(request, caller, key, form, "promote", action)
 
 
 @router.post("/reports/{key}/decrypt", response_class=HTMLResponse)
@@ -178,16 +190,15 @@ def decrypt(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    app = application(request)
-    try:
+    def action() -> Response:
         opened = reports.decrypt(
             context(request),
             caller.actor,
             key,
-            organisation_key=app.organisation_key(),
+            organisation_key=application(request).organisation_key(),
             keep=bool(form.get("keep")),
         )
-    except CandorError as exc:
-        return _failed(request, caller, key, "decrypt", form, exc)
-    # shown once, in this answer (never cached: every page is no-store); kept only on request
-    return report_page(request, caller, key, opened=opened)
+        # shown once, in this answer (never cached: every page is no-store); kept on request
+        return report_page(request, caller, key, opened=opened)
+
+    return _act(request, caller, key, form, "decrypt", action)

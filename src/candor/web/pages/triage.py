@@ -9,15 +9,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from candor.domain.assessments import NONE_MARK, answers_from_fields
-from candor.domain.errors import CandorError, NotFound
+from candor.domain.errors import CandorError
 from candor.domain.incidents import Clock, Incident
 from candor.domain.retriage import BREACH_KINDS
 from candor.domain.triage import QUESTIONS
 from candor.domain.triage_policy import questions_used
 from candor.services import triage
 from candor.web.deps import Caller, application, checked_form, context, page_auth
-from candor.web.pages.common import NOTICES, optional_int, optional_time, redirect
-from candor.web.pages.incidents import INCIDENT_SECTIONS, incident_page
+from candor.web.pages.common import NOTICES, optional_int, optional_time
+
+# the incident page's own form runner: a refused change shows the page again, input kept
+from candor.web.pages.incidents import INCIDENT_SECTIONS
+from candor.web.pages.incidents import _act as act
 
 router = APIRouter()
 
@@ -83,23 +86,6 @@ def section(request: Request, caller: Caller, incident: Incident) -> dict[str, A
 INCIDENT_SECTIONS.append(section)
 
 
-def _refused(
-    request: Request, caller: Caller, key: str, form: dict[str, str], exc: CandorError
-) -> Response:
-    if isinstance(exc, NotFound):
-        raise exc
-    return incident_page(
-        request,
-        caller,
-        key,
-        status_code=exc.status,
-        problems=exc.problems_list(),
-        error=exc.message,
-        failed_form="triage",
-        values=form,
-    )
-
-
 async def questionnaire(request: Request) -> dict[str, list[str]]:
     """Every value of each question (lists send several); read on the event loop so the route
     runs its database work in the thread pool."""
@@ -115,19 +101,25 @@ def assess(
     form: dict[str, str] = Depends(checked_form),
     fields: dict[str, list[str]] = Depends(questionnaire),
 ) -> Response:
-    try:
-        triage.assess(
+    # shown ticked again if the answers are refused (a success redirects and drops it)
+    request.state.triage_answers = fields
+    return act(
+        request,
+        caller,
+        key,
+        form,
+        "triage",
+        lambda: triage.assess(
             context(request),
             caller.actor,
             key,
             answers_from_fields(fields),
             policy=application(request).triage_policy,
             note=form.get("note", ""),
-        )
-    except CandorError as exc:
-        request.state.triage_answers = fields
-        return _refused(request, caller, key, form, exc)
-    return redirect(f"/incidents/{key.upper()}", notice="triaged", anchor="triage")
+        ),
+        "triaged",
+        "triage",
+    )
 
 
 @router.post("/incidents/{key}/triage/apply")
@@ -137,17 +129,22 @@ def apply(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    try:
-        triage.apply(
+    return act(
+        request,
+        caller,
+        key,
+        form,
+        "triage",
+        lambda: triage.apply(
             context(request),
             caller.actor,
             key,
             version=optional_int(form, "assessment"),
             expected_version=optional_int(form, "version"),
-        )
-    except CandorError as exc:
-        return _refused(request, caller, key, form, exc)
-    return redirect(f"/incidents/{key.upper()}", notice="triage-applied", anchor="triage")
+        ),
+        "triage-applied",
+        "triage",
+    )
 
 
 @router.post("/incidents/{key}/triage/breach")
@@ -157,14 +154,19 @@ def confirm_breach(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    try:
-        triage.confirm_breach(
+    return act(
+        request,
+        caller,
+        key,
+        form,
+        "triage",
+        lambda: triage.confirm_breach(
             context(request),
             caller.actor,
             key,
             version=optional_int(form, "assessment"),
             at=optional_time(form, "at"),
-        )
-    except CandorError as exc:
-        return _refused(request, caller, key, form, exc)
-    return redirect(f"/incidents/{key.upper()}", notice="breach-confirmed", anchor="triage")
+        ),
+        "breach-confirmed",
+        "triage",
+    )
