@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
 
 from candor import config
-from candor.adapters import untracked
+from candor.adapters import pgp, rules_files, untracked
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
+from candor.adapters.db import intake as _intake  # noqa: F401 - registers reports, assessments
 from candor.adapters.db import migrate
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db.engine import make_engine
@@ -22,6 +24,10 @@ from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import OrgRole
 from candor.domain.advisories import Publisher
 from candor.domain.errors import CandorError, InvalidInput, Problem
+from candor.domain.reports import RateLimit
+from candor.domain.secrets import Catalogue
+from candor.domain.securitytxt import generate, values_from_settings
+from candor.domain.triage_policy import Policy
 from candor.services import accounts, impact
 from candor.services.context import Context
 from candor.services.ports import BlobStore, Clock, PasswordHasher
@@ -99,6 +105,55 @@ class Application:
             list_on_aggregators=conf.list_on_aggregators,
             mirror_on_aggregators=conf.mirror_on_aggregators,
         )
+
+    @cached_property
+    def triage_policy(self) -> Policy:
+        """The organisation's policy when configured, else the packaged one (read once)."""
+        return rules_files.load_triage_policy(self.settings.triage.policy)
+
+    @cached_property
+    def secret_catalogue(self) -> Catalogue:
+        return rules_files.load_secret_catalogue()
+
+    @cached_property
+    def report_rate(self) -> RateLimit:
+        conf = self.settings.intake
+        return RateLimit(conf.rate_limit, timedelta(minutes=conf.rate_window_minutes))
+
+    @property
+    def client_key(self) -> bytes:
+        # keys the hash of reporters' addresses; `candor init` always writes a secret_key
+        return (self.settings.secret_key or "").encode("utf-8")
+
+    def organisation_key(self) -> pgp.OrganisationKey | None:
+        """The private key for encrypted reports, or None when none is configured. Read at each
+        use: the unlocked key is not kept in the server's memory between decryptions, and a
+        replaced key or passphrase needs no restart."""
+        conf = self.settings.pgp
+        if conf.private_key is None:
+            return None
+        return pgp.OrganisationKey.from_file(conf.private_key, passphrase=conf.passphrase())
+
+    def security_txt(self, *, expires: datetime | None = None) -> str:
+        """/.well-known/security.txt from the [security_txt] settings: what the web server
+        serves and what `candor securitytxt generate` and `check` read."""
+        conf = self.settings.security_txt
+        canonical = list(conf.canonical)
+        public = self.settings.web.public_url.rstrip("/")
+        if not canonical and public.startswith("https://"):
+            canonical = [f"{public}/.well-known/security.txt"]
+        values = values_from_settings(
+            contact=conf.contact,
+            expires=expires or conf.expires,
+            encryption=conf.encryption,
+            acknowledgments=conf.acknowledgments,
+            preferred_languages=conf.preferred_languages,
+            canonical=canonical,
+            policy=conf.policy,
+            hiring=conf.hiring,
+            comments=[f"security.txt for {self.settings.organization.name} (RFC 9116)"],
+        )
+        return generate(values, now=self.clock.now())
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):

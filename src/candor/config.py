@@ -108,6 +108,78 @@ class SecurityTxtSettings(BaseModel):
     hiring: list[str] = Field(default_factory=list, description="Security job openings.")
 
 
+class IntakeSettings(BaseModel):
+    """The public "report a security issue" form and API (docs/intake.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        True,
+        description="Accept reports from anyone at /report and POST /api/v1/reports; when false "
+        "both answer 404.",
+    )
+    rate_limit: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Reports accepted from one client address per window; more get 429 with "
+        "Retry-After.",
+    )
+    rate_window_minutes: int = Field(
+        10, ge=1, le=24 * 60, description="The rate limit's window, in minutes."
+    )
+
+
+class PgpSettings(BaseModel):
+    """The organisation's OpenPGP key, for decrypting encrypted reports (docs/intake.md).
+
+    The passphrase is never a setting of its own, so it cannot end up in candor.toml: it comes
+    from the environment variable named here, or from a file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    private_key: Path | None = Field(
+        None,
+        description="The armoured OpenPGP private key (a file readable by Candor only); unset: "
+        "reports cannot be decrypted in Candor.",
+    )
+    passphrase_env: str = Field(
+        "CANDOR_PGP_PASSPHRASE",
+        description="The environment variable that holds the key's passphrase.",
+    )
+    passphrase_file: Path | None = Field(
+        None,
+        description="A file holding the passphrase (e.g. a container secret), read when the "
+        "environment variable is not set.",
+    )
+
+    def passphrase(self) -> str | None:
+        value = os.environ.get(self.passphrase_env) if self.passphrase_env else None
+        if value:
+            return value
+        if self.passphrase_file is None:
+            return None
+        try:
+            return self.passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(
+                Problem(f"cannot read the passphrase file: {exc}", field="pgp.passphrase_file")
+            ) from None
+
+
+class TriageSettings(BaseModel):
+    """Triage in incidents (docs/triage.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Path | None = Field(
+        None,
+        description="The organisation's triage policy file; it replaces the packaged policy as "
+        "a whole. Unset: the packaged policy.",
+    )
+
+
 class PrepareSettings(BaseModel):
     """Playbooks, scenarios and what the readiness score reads from settings (docs/prepare.md)."""
 
@@ -251,6 +323,9 @@ class Settings(BaseSettings):
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     advisories: AdvisorySettings = Field(default_factory=AdvisorySettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    pgp: PgpSettings = Field(default_factory=PgpSettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
 
     @property
     def config_path(self) -> Path:

@@ -164,7 +164,7 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
         bob.get_by_label("Kind", exact=True).select_option("supply_chain_breach")
         bob.get_by_label("Severity", exact=True).select_option("SEV1")
         bob.get_by_label("Reason for the change").fill("all customers' keys were in the snapshot")
-        bob.get_by_role("button", name="Save").click()
+        bob.get_by_role("button", name="Save", exact=True).click()
         notice(bob, "Incident updated.")
         bob.get_by_label("Move to").select_option("mitigation")
         bob.get_by_role("button", name="Change phase").click()

@@ -23,6 +23,7 @@ from candor.cli import (
     playbooks,
     readiness,
     records,
+    reports,
     roles,
     secrets,
     securitytxt,
@@ -82,6 +83,7 @@ app.command("status-report")(impact.status_report)
 app.add_typer(accounts.users_app, name="user", help="Users who sign in to the web UI.")
 app.add_typer(accounts.tokens_app, name="token", help="API tokens for automation.")
 app.add_typer(triage.app, name="triage", help="Classify an incident from questionnaire answers.")
+app.add_typer(reports.app, name="report", help="Reports from outside: add, list, handle.")
 app.add_typer(secrets.app, name="secrets", help="Identify a leaked secret and how to rotate it.")
 app.add_typer(securitytxt.app, name="securitytxt", help="Generate and check security.txt.")
 app.add_typer(stix.app, name="stix", help="Build and check STIX 2.1 bundles of indicators.")

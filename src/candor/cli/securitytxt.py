@@ -12,34 +12,17 @@ from pathlib import Path
 
 import typer
 
-from candor import config
 from candor.adapters.clock import SystemClock
-from candor.cli.common import JSON_OPTION, console, err, print_json, when
+from candor.cli.common import JSON_OPTION, application, console, err, print_json, when
 from candor.domain.errors import InvalidInput, Problem
-from candor.domain.securitytxt import Report, check, generate, values_from_settings
+from candor.domain.securitytxt import Report, check
 
 app = typer.Typer(no_args_is_help=True)
 
 
 def _configured_text(expires: str | None) -> str:
-    settings = config.load()
-    conf = settings.security_txt
-    canonical = list(conf.canonical)
-    public = settings.web.public_url.rstrip("/")
-    if not canonical and public.startswith("https://"):
-        canonical = [f"{public}/.well-known/security.txt"]
-    values = values_from_settings(
-        contact=conf.contact,
-        expires=when(expires, field="--expires") or conf.expires,
-        encryption=conf.encryption,
-        acknowledgments=conf.acknowledgments,
-        preferred_languages=conf.preferred_languages,
-        canonical=canonical,
-        policy=conf.policy,
-        hiring=conf.hiring,
-        comments=[f"security.txt for {settings.organization.name} (RFC 9116)"],
-    )
-    return generate(values, now=SystemClock().now())
+    # the same text the web server serves at /.well-known/security.txt
+    return application(require_schema=False).security_txt(expires=when(expires, field="--expires"))
 
 
 @app.command("generate")

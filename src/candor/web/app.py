@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candor import __version__
 from candor.bootstrap import Application
+from candor.domain import reports
 from candor.web import advisories_public, errors
 from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
@@ -39,25 +40,36 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/.well-known/csaf/white/changes.csv"),
     ("GET", "/.well-known/csaf/white/{year}/"),
     ("GET", "/.well-known/csaf/white/{year}/{filename}"),
+    # intake: anyone may report a security issue, and find where to (RFC 9116)
+    ("GET", "/report"),
+    ("POST", "/report"),
+    ("POST", "/api/v1/reports"),
+    ("GET", "/.well-known/security.txt"),
 }
 
 MAX_BODY = 2 * 1024 * 1024
+# tighter limits where anyone may post
+PATH_LIMITS = {"/report": reports.BODY_MAX, "/api/v1/reports": reports.BODY_MAX}
 
 
 class BodyLimit:
     """Refuse request bodies over a limit before reading them (413), whatever the route."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -66,14 +78,14 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):
@@ -119,16 +131,13 @@ def create_app(application: Application) -> FastAPI:
     )
     app.state.response_cache = ResponseCache()
     errors.install(app)
-    app.state.templates.env.globals.setdefault("nav_items", []).append(
-        {"href": "/advisories", "label": "Advisories"}
-    )
     app.include_router(api_router)
     # before the pages: /advisories/public must not be read as the advisory "public"
     app.include_router(advisories_public.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY, per_path=PATH_LIMITS)
     return app
 
 

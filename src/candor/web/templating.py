@@ -28,7 +28,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
 # Feature modules add links to the main navigation: {"href": "/playbooks", "label": "Playbooks"}
-NAV_ITEMS: list[dict[str, str]] = []
+# Feature modules add links to the main navigation: {"href", "label", "show"}, where the
+# optional "show" takes the signed-in Actor and says whether the link is theirs to follow.
+NAV_ITEMS: list[dict[str, Any]] = []
 
 # Markdown from users is rendered without raw HTML: it can never inject markup or script
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

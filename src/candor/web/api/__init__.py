@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import accounts, advisories, audit, exercises, impact, incidents
+from candor.web.api import (
+    accounts,
+    advisories,
+    audit,
+    exercises,
+    impact,
+    incidents,
+    reports,
+    triage,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(incidents.router)
@@ -13,3 +22,5 @@ router.include_router(accounts.router)
 router.include_router(audit.router)
 router.include_router(exercises.router)
 router.include_router(advisories.router)
+router.include_router(reports.router)
+router.include_router(triage.router)

@@ -14,8 +14,12 @@ from candor.web.pages import (
     help,
     impact,
     incidents,
+    intake,
     playbooks,
     readiness,
+    reports,
+    secrets,
+    triage,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -30,3 +34,7 @@ router.include_router(contacts.router)
 router.include_router(exercises.router)
 router.include_router(readiness.router)
 router.include_router(advisories.router)
+router.include_router(intake.router)
+router.include_router(reports.router)
+router.include_router(triage.router)
+router.include_router(secrets.router)

@@ -22,10 +22,11 @@ from candor.services.ports_advisories import AdvisoryFilter
 from candor.web import advisory_view
 from candor.web.deps import Caller, application, checked_form, context, page_auth
 from candor.web.pages import advisory_form
-from candor.web.pages.common import NOTICES, optional_int, redirect, render
+from candor.web.pages.common import NAV_ITEMS, NOTICES, optional_int, redirect, render
 from candor.web.pages.incidents import INCIDENT_SECTIONS
 
 router = APIRouter()
+NAV_ITEMS.append({"href": "/advisories", "label": "Advisories"})
 
 NOTICES.update(
     {

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.vocabulary import parse_instant
+from candor.web.templating import NAV_ITEMS as NAV_ITEMS  # feature modules add nav links
 from candor.web.templating import Templates
 
 NOTICES = {
