@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -11,14 +11,18 @@ from candor import config
 from candor.adapters import untracked
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import migrate
+from candor.adapters.db import obligations as _obligations  # noqa: F401 - registers obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.passwords import Argon2Hasher
 from candor.domain.access import OrgRole
 from candor.domain.errors import CandorError
 from candor.services import accounts
+from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
 from candor.services.context import Context
+from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import Clock, PasswordHasher
 from candor.services.ports_prepare import Signals
 
@@ -47,7 +51,12 @@ class Application:
             organization=self.settings.organization.name,
             hasher=self.hasher,
             session_hours=self.settings.web.session_hours,
+            obligations=self.obligations,
         )
+
+    @cached_property
+    def obligations(self) -> SettingsObligations:
+        return SettingsObligations(self.settings)
 
     @cached_property
     def hasher(self) -> PasswordHasher:
@@ -60,7 +69,7 @@ class Application:
     def signals(self) -> Signals:
         # What exercises and readiness read from features not installed yet: "not measured".
         # Each feature replaces its stand-in here when it lands.
-        return untracked.signals()
+        return replace(untracked.signals(), obligations=TrackedObligationRecords())
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.engine):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from candor.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from candor.services.ports_obligations import ObligationsSetup
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,5 @@ class Context:
     organization: str = "Candor"
     hasher: PasswordHasher | None = None
     session_hours: int = 12
+    # the rules, calendars and organisation profile obligations are computed with
+    obligations: ObligationsSetup | None = None

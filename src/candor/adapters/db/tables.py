@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from candor.adapters.db import models
+from candor.adapters.db import obligations as _obligations  # noqa: F401 - facts, obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - contacts and exercises tables
 
 

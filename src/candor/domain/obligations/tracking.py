@@ -186,6 +186,8 @@ class ChangeKind(StrEnum):
 class ObligationChange:
     kind: ChangeKind
     seq: int
+    rule_id: str
+    jurisdiction: str
     label: str
     before: str | None = None
     after: str | None = None
@@ -211,6 +213,8 @@ class ObligationChange:
         return {
             "kind": self.kind.value,
             "seq": self.seq,
+            "rule_id": self.rule_id,
+            "jurisdiction": self.jurisdiction,
             "obligation": self.label,
             "before": self.before,
             "after": self.after,
@@ -224,6 +228,10 @@ class Reconciled:
     new: tuple[TrackedObligation, ...]  # to insert
     updated: tuple[TrackedObligation, ...]  # to save
     changes: tuple[ObligationChange, ...]
+
+
+def _who(c: Computed) -> tuple[str, str, str]:
+    return (c.rule_id, c.jurisdiction, c.label)
 
 
 def _due(moment: datetime | None) -> str:
@@ -272,7 +280,7 @@ def reconcile(
             new.append(made)
             changes.append(
                 ObligationChange(
-                    ChangeKind.ADDED, made.seq, computed.label, after=_summary(computed)
+                    ChangeKind.ADDED, made.seq, *_who(computed), after=_summary(computed)
                 )
             )
             continue
@@ -280,7 +288,7 @@ def reconcile(
         if not old.active:
             changes.append(
                 ObligationChange(
-                    ChangeKind.RETURNED, old.seq, computed.label, after=_summary(computed)
+                    ChangeKind.RETURNED, old.seq, *_who(computed), after=_summary(computed)
                 )
             )
         if notes or not old.active or old.computed != computed:
@@ -295,7 +303,7 @@ def reconcile(
         reason = reasons.get(identity) or by_rule.get(identity[0]) or "the rules no longer apply"
         updated.append(replace(old, active=False, removed_reason=reason, updated_at=now))
         changes.append(
-            ObligationChange(ChangeKind.REMOVED, old.seq, old.computed.label, note=reason)
+            ObligationChange(ChangeKind.REMOVED, old.seq, *_who(old.computed), note=reason)
         )
     merged = {o.id: o for o in existing}
     merged.update({o.id: o for o in (*new, *updated)})
@@ -309,14 +317,14 @@ def reconcile(
 
 def _compare(old: TrackedObligation, computed: Computed, changes: list[ObligationChange]) -> bool:
     before = old.computed
-    label = computed.label
+    who = _who(computed)
     changed = False
     if before.deadline != computed.deadline:
         changes.append(
             ObligationChange(
                 ChangeKind.DEADLINE_MOVED,
                 old.seq,
-                label,
+                *who,
                 _due(before.deadline),
                 _due(computed.deadline),
             )
@@ -330,7 +338,7 @@ def _compare(old: TrackedObligation, computed: Computed, changes: list[Obligatio
             ObligationChange(
                 ChangeKind.STATUS_CHANGED,
                 old.seq,
-                label,
+                *who,
                 before.status.value,
                 computed.status.value,
                 note,
@@ -347,7 +355,7 @@ def _compare(old: TrackedObligation, computed: Computed, changes: list[Obligatio
             ObligationChange(
                 ChangeKind.RULE_CHANGED,
                 old.seq,
-                label,
+                *who,
                 f"reviewed {before.last_reviewed.isoformat()}",
                 f"reviewed {computed.last_reviewed.isoformat()}",
             )
