@@ -386,3 +386,26 @@ def upcoming(ctx: Context, actor: Actor, *, limit: int = 20) -> list[Upcoming]:
             if len(out) >= limit:
                 break
     return out
+
+
+def packet(ctx: Context, actor: Actor, key: str, *, fmt: str, privileged: bool) -> Overview:
+    """The overview for a counsel packet; the download is recorded in the audit log (the log is
+    also the record of who took which document out)."""
+    now = ctx.clock.now()
+    with ctx.uow(write=True) as raw:
+        uow = tracked(raw)
+        incident = incidents.load(uow, actor, key)
+        view = overview_in(ctx, uow, incident)
+        uow.audit.append(
+            AuditDraft(
+                at=now,
+                actor=actor.username,
+                action="obligation.packet",
+                target_type="incident",
+                target_id=str(incident.id),
+                incident_key=incident.key,
+                detail=f"counsel packet ({fmt}{', privileged' if privileged else ''})",
+            )
+        )
+        uow.commit()
+    return view

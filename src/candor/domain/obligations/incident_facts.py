@@ -348,3 +348,84 @@ def compose(
     for key in profile.document():
         sources[f"organization.{key}"] = FactSource.SETTINGS.value
     return Composed(document, sources, parse_facts(document))
+
+
+# ---- facts typed as text (a web form, the command line) --------------------------------------
+
+LISTS = ("data_elements", "affected_customers")
+FLAGS = ("encrypted", "encryption_key_compromised", "insufficient_contact_info")
+PAIRS = ("affected", "notified", "determinations")
+YES = {"yes", "true", "y"}
+NO = {"no", "false", "n"}
+
+
+def _pair(line: str) -> tuple[str, str] | None:
+    for separator in ("=", ": ", " "):
+        name, found, value = line.partition(separator)
+        if found and name.strip() and value.strip():
+            return name.strip(), value.strip()
+    return None
+
+
+def from_text(key: str, text: str) -> object:
+    """One entered fact from text: lists separated by commas or spaces, ``yes``/``no``, and
+    ``NAME VALUE`` pairs one per line (``US-CA 600``, ``US-CA=1,200``,
+    ``US-CA/individuals 2026-03-20T10:00Z``, ``significant_incident yes``). Empty text is None
+    ("not recorded"). The values are checked afterwards like any other facts."""
+    check_keys({key: None})
+    text = text.strip()
+    if not text:
+        return None
+    if key in LISTS:
+        return [w for w in text.replace(",", " ").split() if w]
+    if key in FLAGS:
+        word = text.lower()
+        if word in YES | NO:
+            return word in YES
+        raise InvalidInput(Problem(f"answer yes or no, not {text!r}", field=key))
+    if key == "notice_cost_estimate":
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            raise InvalidInput(Problem(f"not a number: {text!r}", field=key)) from None
+    if key in PAIRS:
+        out: dict[str, object] = {}
+        lines = [line.strip() for line in text.splitlines()]
+        for number, line in enumerate((line for line in lines if line), 1):
+            pair = _pair(line)
+            if pair is None:
+                raise InvalidInput(
+                    Problem(
+                        f"line {number}: {line!r} is not NAME VALUE",
+                        field=key,
+                        hint="e.g. US-CA 600" if key == "affected" else None,
+                    )
+                )
+            name, value = pair
+            out[name] = _pair_value(key, value)
+        return out
+    return text
+
+
+def _pair_value(key: str, value: str) -> object:
+    if key == "affected":
+        digits = value.replace(",", "").replace("_", "")
+        return int(digits) if digits.isdigit() else value
+    if key == "determinations" and value.lower() in YES | NO:
+        return value.lower() in YES
+    return value
+
+
+def to_text(key: str, value: object) -> str:
+    """A stored fact as ``from_text`` reads it back (to fill a form)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return "\n".join(f"{name} {to_text(key, v)}" for name, v in value.items())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
