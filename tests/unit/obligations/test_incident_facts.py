@@ -17,7 +17,9 @@ from candor.domain.obligations.incident_facts import (
     Profile,
     compose,
     filed_events,
+    from_text,
     revise,
+    to_text,
 )
 from candor.domain.obligations.vocabulary import Clock
 
@@ -174,3 +176,39 @@ def test_filed_events_of_rules_without_a_place_name_the_rule_only() -> None:
     assert set(filed_events([Filed("au-ndb-assess", "AU", None, False, NOW, 2)])) == {
         "au-ndb-assess"
     }
+
+
+def test_facts_typed_as_text_read_back_the_same() -> None:
+    assert from_text("affected", "US-CA 600\nUS-TX=1,200\n  DE: 3000\n") == {
+        "US-CA": 600,
+        "US-TX": 1200,
+        "DE": 3000,
+    }
+    assert from_text("determinations", "significant_incident yes\nlarge_scale no") == {
+        "significant_incident": True,
+        "large_scale": False,
+    }
+    assert from_text("data_elements", "name, ssn email_address") == ["name", "ssn", "email_address"]
+    assert from_text("encrypted", "No") is False
+    assert from_text("notice_cost_estimate", "12,500") == 12500.0
+    assert from_text("affected", "   ") is None
+    version = first(
+        affected=from_text("affected", "US-CA 600\nDE 3000"),
+        notified=from_text("notified", "US-CA/individuals 2026-11-20T10:00Z"),
+        encrypted=from_text("encrypted", "yes"),
+        notice_cost_estimate=from_text("notice_cost_estimate", "5000"),
+    )
+    for key, fact in version.facts.items():
+        assert from_text(key, to_text(key, fact.value)) == fact.value
+    assert to_text("notified", version.facts["notified"].value) == (
+        "US-CA/individuals 2026-11-20T10:00:00Z"
+    )
+
+
+def test_text_that_is_not_a_fact_names_the_line() -> None:
+    with pytest.raises(InvalidInput, match="line 2: 'Texas' is not NAME VALUE"):
+        from_text("affected", "US-CA 600\nTexas")
+    with pytest.raises(InvalidInput, match="answer yes or no"):
+        from_text("encrypted", "perhaps")
+    with pytest.raises(InvalidInput, match="not an incident fact"):
+        from_text("head_count", "3")
