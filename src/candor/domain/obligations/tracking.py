@@ -239,7 +239,8 @@ def _due(moment: datetime | None) -> str:
 
 
 def _summary(c: Computed) -> str:
-    return f"{c.status.value}, due {_due(c.deadline)}"
+    due = f"due {iso_utc(c.deadline)}" if c.deadline else "no fixed deadline"
+    return f"{c.status.value}, {due}"
 
 
 def reconcile(

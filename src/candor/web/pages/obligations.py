@@ -82,7 +82,6 @@ def _row(ob: TrackedObligation, *, now: datetime, org_zone: str, counsel: bool) 
         "iso": deadline.isoformat().replace("+00:00", "Z") if deadline else None,
         "left": left(deadline, now) if deadline else None,
         "overdue": ob.overdue(now),
-        "standard": c.detail.get("standard"),
         "rationale": c.detail.get("rationale"),
         "content": c.detail.get("content_required") or [],
         "can_file": ob.is_open,
