@@ -8,9 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from candor.domain.obligations.incident_facts import FactsVersion
+from candor.domain.obligations.reconcile import ObligationChange
 from candor.domain.obligations.reminders import left
 from candor.domain.obligations.results import DISCLAIMER, iso_utc
-from candor.domain.obligations.tracking import ObligationChange, TrackedObligation
+from candor.domain.obligations.tracking import TrackedObligation
 from candor.services.obligations import Overview, Upcoming
 
 

@@ -29,14 +29,10 @@ from candor.domain.obligations.incident_facts import (
     revise,
 )
 from candor.domain.obligations.needed import Needed, determinations_needed
+from candor.domain.obligations.reconcile import ObligationChange, reconcile
 from candor.domain.obligations.reporting import check_facts
 from candor.domain.obligations.results import Evaluation
-from candor.domain.obligations.tracking import (
-    ObligationChange,
-    TrackedObligation,
-    filed,
-    reconcile,
-)
+from candor.domain.obligations.tracking import TrackedObligation, filed
 from candor.domain.timeline import EntryKind
 from candor.services import incidents
 from candor.services.context import Context

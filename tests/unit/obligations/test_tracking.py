@@ -13,7 +13,8 @@ import pytest
 from candor.domain.access import Actor, OrgRole
 from candor.domain.errors import Conflict, InvalidInput, PermissionDenied
 from candor.domain.obligations import tracking
-from candor.domain.obligations.tracking import ChangeKind, Tracking, reconcile
+from candor.domain.obligations.reconcile import ChangeKind, reconcile
+from candor.domain.obligations.tracking import Tracking
 from tests.unit.obligations.support import make_facts, run
 
 INCIDENT = uuid.uuid4()
