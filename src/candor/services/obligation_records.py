@@ -17,7 +17,8 @@ from candor.services.ports_obligations import tracked
 
 
 def metric_records(obligations: Iterable[TrackedObligation]) -> list[ObligationRecord]:
-    """The obligations still triggered, as the response metrics count them."""
+    """The obligations still triggered, as the response metrics count them (a record-keeping
+    duty's retention period is not a deadline to meet)."""
     return [
         ObligationRecord(
             name=f"{o.computed.rule_id} ({o.computed.jurisdiction})",
@@ -28,7 +29,7 @@ def metric_records(obligations: Iterable[TrackedObligation]) -> list[ObligationR
             citation=o.computed.citation,
         )
         for o in obligations
-        if o.active
+        if o.active and not o.computed.retention
     ]
 
 

@@ -83,6 +83,10 @@ def test_closed_inactive_and_undated_obligations_get_no_reminders() -> None:
     assert due_reminders([obligation(deadline=None)], now=late) == []
     proposed = due_reminders([obligation(state=Tracking.NOT_REQUIRED_PROPOSED)], now=late)
     assert [r.mark for r in proposed] == [Mark.OVERDUE]  # counsel has not decided yet
+    # a record kept for 24 months is not late when the 24 months end
+    record = obligation()
+    record = replace(record, computed=replace(record.computed, kind="record"))
+    assert due_reminders([record], now=late) == [] and not record.overdue(late)
 
 
 def test_a_moved_deadline_is_reminded_again() -> None:

@@ -39,7 +39,7 @@ from candor.domain.obligations.tracking import (
     TrackedObligation,
     Tracking,
 )
-from candor.domain.obligations.vocabulary import Status
+from candor.domain.obligations.vocabulary import RuleKind, Status
 from candor.services.ports_obligations import ReminderRecord
 
 OPEN_STATES = [s.value for s in Tracking if s.is_open]
@@ -235,6 +235,8 @@ class SqlObligations:
                 IncidentObligationRow.active.is_(True),
                 IncidentObligationRow.state.in_(OPEN_STATES),
                 IncidentObligationRow.deadline.is_not(None),
+                # a record-keeping duty's "deadline" is its retention period, not a date to act by
+                IncidentObligationRow.kind != RuleKind.RECORD.value,
                 IncidentRow.phase.not_in(excluded),
             )
             .order_by(IncidentObligationRow.deadline, IncidentObligationRow.seq)

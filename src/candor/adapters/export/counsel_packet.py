@@ -114,6 +114,8 @@ def _obligation(ob: TrackedObligation, org_zone: str, now: datetime) -> list[Blo
         deadline = (
             f"{when(c.deadline)} · {local(c.deadline, org_zone)} · {local(c.deadline, c.zone)}"
         )
+        if c.retention:
+            deadline = f"keep the record until {deadline}"
         if ob.overdue(now):
             deadline += " · OVERDUE"
     items: list[tuple[Run, ...]] = [

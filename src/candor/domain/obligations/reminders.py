@@ -82,8 +82,9 @@ class Reminder:
             if self.mark is Mark.OVERDUE
             else f"{self.mark.value.replace('h', ' h')} reminder"
         )
+        what = f"notice to {c.recipient}" if c.kind == "notice" else f"{c.kind}: {c.recipient}"
         text = (
-            f"{head}: obligation #{self.obligation.seq}, notice to {c.recipient} "
+            f"{head}: obligation #{self.obligation.seq}, {what} "
             f"({c.rule_id}, {c.jurisdiction}) is due {iso_utc(self.deadline)} — "
             f"{left(self.deadline, now)}. Status: {self.obligation.state.value.replace('_', ' ')}."
         )
@@ -109,7 +110,7 @@ def due_reminders(
     out: list[Reminder] = []
     for obligation in obligations:
         deadline = obligation.deadline
-        if deadline is None or not obligation.is_open:
+        if deadline is None or not obligation.is_open or obligation.computed.retention:
             continue
         fallen = [m for m in LEAD if _fallen(m, deadline, now)]
         unsent = [m for m in fallen if reminder_key(obligation, deadline, m) not in sent]

@@ -30,7 +30,7 @@ from candor.domain.access import Actor, OrgRole
 from candor.domain.errors import Conflict, InvalidInput, PermissionDenied, Problem
 from candor.domain.obligations.incident_facts import Filed
 from candor.domain.obligations.results import Finding, iso_utc
-from candor.domain.obligations.vocabulary import Status
+from candor.domain.obligations.vocabulary import RuleKind, Status
 from candor.domain.vocabulary import require_aware
 
 TEXT_MAX = 20_000
@@ -100,6 +100,12 @@ class Computed:
         )
 
     @property
+    def retention(self) -> bool:
+        """A record-keeping duty: its "deadline" is how long to keep the record, not a date by
+        which to act, so it is never reminded or overdue."""
+        return self.kind == RuleKind.RECORD.value
+
+    @property
     def identity(self) -> tuple[str, str]:
         return (self.rule_id, self.jurisdiction)
 
@@ -155,6 +161,8 @@ class TrackedObligation:
         return self.computed.deadline
 
     def overdue(self, now: datetime) -> bool:
+        if self.computed.retention:
+            return False
         return self.is_open and self.deadline is not None and self.deadline < now
 
     def as_filed(self) -> Filed | None:

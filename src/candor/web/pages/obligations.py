@@ -81,6 +81,7 @@ def _row(ob: TrackedObligation, *, now: datetime, org_zone: str, counsel: bool) 
         "place": local(deadline, c.zone) if deadline else None,
         "iso": deadline.isoformat().replace("+00:00", "Z") if deadline else None,
         "left": left(deadline, now) if deadline else None,
+        "retention": c.retention,
         "overdue": ob.overdue(now),
         "rationale": c.detail.get("rationale"),
         "content": c.detail.get("content_required") or [],
