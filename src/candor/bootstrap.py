@@ -14,11 +14,13 @@ from candor.adapters.clock import SystemClock
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
 from candor.adapters.db import intake as _intake  # noqa: F401 - registers reports, assessments
 from candor.adapters.db import migrate
+from candor.adapters.db import obligations as _obligations  # noqa: F401 - registers obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.export.csaf_provider import ProviderSettings
 from candor.adapters.export.publication import AdvisoryExports
+from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.passwords import Argon2Hasher
 from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import OrgRole
@@ -29,7 +31,9 @@ from candor.domain.secrets import Catalogue
 from candor.domain.securitytxt import generate, values_from_settings
 from candor.domain.triage_policy import Policy
 from candor.services import accounts, impact
+from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
 from candor.services.context import Context
+from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
 from candor.services.ports_prepare import Signals
@@ -65,7 +69,12 @@ class Application:
             session_hours=self.settings.web.session_hours,
             blobs=self.blobs,
             max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
+            obligations=self.obligations,
         )
+
+    @cached_property
+    def obligations(self) -> SettingsObligations:
+        return SettingsObligations(self.settings)
 
     @cached_property
     def hasher(self) -> PasswordHasher:
@@ -78,7 +87,11 @@ class Application:
     def signals(self) -> Signals:
         # What exercises and readiness read from features not installed yet: "not measured".
         # Each feature replaces its stand-in here when it lands.
-        return replace(untracked.signals(), impact=impact.ImpactRecords())
+        return replace(
+            untracked.signals(),
+            impact=impact.ImpactRecords(),
+            obligations=TrackedObligationRecords(),
+        )
 
     @cached_property
     def advisories(self) -> AdvisorySetup:

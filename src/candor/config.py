@@ -23,6 +23,8 @@ from pydantic_settings import (
 )
 
 from candor.domain.errors import InvalidInput, Problem
+from candor.domain.obligations import jurisdictions
+from candor.domain.obligations.vocabulary import DataRole, Sector
 
 CONFIG_NAME = "candor.toml"
 
@@ -292,6 +294,53 @@ class AdvisorySettings(BaseModel):
     )
 
 
+class ObligationsSettings(BaseModel):
+    """The organisation's part of every incident's obligations facts (docs/obligations.md); the
+    name and time zone come from [organization]."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[DataRole] = Field(
+        default_factory=lambda: [DataRole.CONTROLLER],
+        description="What the organisation is for the data it holds: controller (owns it), "
+        "processor (GDPR), vendor (US: maintains it for another owner).",
+    )
+    sectors: list[Sector] = Field(
+        default_factory=list,
+        description="Regulated sectors the organisation is in (sec_registrant, "
+        "hipaa_business_associate, nis2_important …; the list is in docs/obligations.md).",
+    )
+    establishments: list[str] = Field(
+        default_factory=list,
+        description="Where the organisation is established: ISO 3166-1 countries or ISO 3166-2 "
+        'subdivisions, e.g. ["US-DE", "IE"].',
+    )
+    eu_main_establishment: str | None = Field(
+        None, description="The EU/EEA member state of the main establishment (GDPR, NIS2, DORA)."
+    )
+    rules: list[Path] = Field(
+        default_factory=list,
+        description="The organisation's own obligations (customer contracts, the insurance "
+        "policy): rule files or directories, evaluated with the built-in rules in every incident.",
+    )
+
+    @field_validator("establishments")
+    @classmethod
+    def _places(cls, value: list[str]) -> list[str]:
+        for code in value:
+            trouble = jurisdictions.check_place(code)
+            if trouble is not None:
+                raise ValueError(trouble)
+        return value
+
+    @field_validator("eu_main_establishment")
+    @classmethod
+    def _eea(cls, value: str | None) -> str | None:
+        if value is not None and value not in jurisdictions.EEA:
+            raise ValueError(f"{value!r} is not an EU/EEA member state")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -326,6 +375,7 @@ class Settings(BaseSettings):
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     pgp: PgpSettings = Field(default_factory=PgpSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
+    obligations: ObligationsSettings = Field(default_factory=ObligationsSettings)
 
     @property
     def config_path(self) -> Path:

@@ -12,8 +12,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -46,8 +48,15 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[LiveServer]:
+    with serving() as server:
+        yield server
+
+
+@contextmanager
+def serving(**settings_values: Any) -> Iterator[LiveServer]:
+    """A server on a fresh workspace with these settings, stopped and removed afterwards."""
     home = Path(tempfile.mkdtemp(prefix="candor-browser-"))
-    settings = config.Settings(home=home)
+    settings = config.Settings(home=home, **settings_values)
     application = bootstrap.build(settings, hasher=fast_hasher())
     migrate.upgrade(application.engine)
     seed_users(application)

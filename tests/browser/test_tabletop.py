@@ -225,11 +225,11 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
             "result-mitigation-reached": "met",
             "result-impact-statement-started": "missed",
             "result-keys-decision": "met",
-            "result-obligations-computed": "not measured",
+            "result-obligations-computed": "missed",
             "result-customer-notice-approved": "met",
         }
-        # 8 met, 2 missed (nobody wrote the impact statement); the one not measured is left out
-        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 8 / 10)}%")
+        # 8 met, 3 missed (nobody wrote the impact statement or computed obligations)
+        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 8 / 11)}%")
         expect(report.get_by_role("heading", name="Lessons")).to_be_visible()
         expect(report.locator("body")).to_contain_text("Missed — comms lead assigned")
         shot(report, "after-action-report")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from candor.cli import obligations_incident
 from candor.cli.common import JSON_OPTION, application, console, print_json
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.obligations import jurisdictions
@@ -59,7 +60,15 @@ def _rules_date(value: str | None) -> date | None:
 
 @app.command("evaluate")
 def evaluate_command(
-    facts_file: Path = typer.Argument(..., metavar="FACTS.yaml", help="The facts file."),
+    facts_file: Path | None = typer.Argument(
+        None, metavar="[FACTS.yaml]", help="The facts file (or --incident)."
+    ),
+    incident: str | None = typer.Option(
+        None,
+        "--incident",
+        metavar="KEY",
+        help="Evaluate an incident's recorded facts (with its tracking) instead of a file.",
+    ),
     rules_date: str | None = typer.Option(
         None,
         "--rules-date",
@@ -77,6 +86,20 @@ def evaluate_command(
     """Work out the notification obligations the facts trigger, with deadlines and citations."""
     from candor.adapters import calendars
     from candor.adapters import rules as rule_files
+
+    if incident is not None:
+        if facts_file is not None or rules_date is not None or org_rules:
+            raise InvalidInput(
+                Problem(
+                    "--incident evaluates the incident's own facts with the workspace's rules; "
+                    "give no FACTS.yaml, --rules-date or --org-rules with it",
+                    field="--incident",
+                )
+            )
+        obligations_incident.evaluate_incident(incident, json=json)
+        return
+    if facts_file is None:
+        raise InvalidInput(Problem("give a FACTS.yaml file or --incident KEY", field="FACTS.yaml"))
 
     ruleset = _rules(org_rules)
     facts = rule_files.load_facts(facts_file, ruleset)
@@ -298,3 +321,6 @@ def _shown(path: Path) -> str:
     from candor.adapters import rules as rule_files
 
     return rule_files.display(path)
+
+
+obligations_incident.register(app)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
+from candor.services.ports_obligations import ObligationsSetup
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,5 @@ class Context:
     # attachments: where their content is stored and how large one may be
     blobs: BlobStore | None = None
     max_attachment_bytes: int = 100 * 1024 * 1024
+    # the rules, calendars and organisation profile obligations are computed with
+    obligations: ObligationsSetup | None = None

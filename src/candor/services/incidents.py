@@ -6,7 +6,7 @@ what, before and after) in the same transaction as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,12 @@ def load(uow: UnitOfWork, actor: Actor, key: str) -> Incident:
         raise NotFound(f"no incident {key.strip().upper()}")
     require_see(actor, incident)
     return incident
+
+
+# Features that keep records derived from an incident (obligations are recomputed when a legal
+# clock moves) register here; each runs inside the transaction of the change, after it is stored.
+IncidentChanged = Callable[[Context, UnitOfWork, Actor, Incident, Incident, datetime], None]
+INCIDENT_CHANGED: list[IncidentChanged] = []
 
 
 def _check_version(incident: Incident, expected_version: int | None) -> int:
@@ -84,6 +90,8 @@ def _save(
             detail=detail,
         )
     )
+    for listener in INCIDENT_CHANGED:
+        listener(ctx, uow, actor, before, saved, now)
     return saved
 
 

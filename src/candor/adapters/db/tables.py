@@ -9,6 +9,7 @@ from candor.adapters.db import impact as _impact  # noqa: F401 - impact statemen
 from candor.adapters.db import intake as _intake  # noqa: F401 - reports, triage assessments
 from candor.adapters.db import models
 from candor.adapters.db import models_records as _records  # noqa: F401 - registers its tables
+from candor.adapters.db import obligations as _obligations  # noqa: F401 - facts, obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - contacts and exercises tables
 
 

@@ -9,6 +9,14 @@
     model.py        rules as frozen values; parsing.py builds them from rule-file data
     engine.py       evaluate(facts, rules, calendars) -> Evaluation (results.py)
 
+In an incident:
+
+    incident_facts  its facts: entered (versioned, each with its source) and composed
+    tracking        its obligations and what was done about them (filed, not required)
+    reconcile.py    a new evaluation merged into them, with the difference
+    needed.py       the determinations still needed
+    reminders.py    deadline reminders at 72, 24 and 4 hours and when overdue
+
 Pure: no I/O, no clock reads, no third-party imports. Calendars come in through the
 ``CalendarProvider`` protocol (``candor.adapters.calendars`` implements it with ``holidays``).
 """

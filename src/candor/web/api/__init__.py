@@ -11,6 +11,7 @@ from candor.web.api import (
     exercises,
     impact,
     incidents,
+    obligations,
     reports,
     triage,
 )
@@ -18,6 +19,7 @@ from candor.web.api import (
 router = APIRouter(prefix="/api/v1")
 router.include_router(incidents.router)
 router.include_router(impact.router)
+router.include_router(obligations.router)
 router.include_router(accounts.router)
 router.include_router(audit.router)
 router.include_router(exercises.router)

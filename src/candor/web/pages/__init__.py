@@ -15,6 +15,7 @@ from candor.web.pages import (
     impact,
     incidents,
     intake,
+    obligations,
     playbooks,
     readiness,
     reports,
@@ -26,6 +27,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(incidents.router)
 router.include_router(impact.router)
+router.include_router(obligations.router)
 router.include_router(account.router)
 router.include_router(admin.router)
 router.include_router(help.router)
