@@ -25,6 +25,7 @@ from candor.cli import (
     records,
     reports,
     roles,
+    scope,
     secrets,
     securitytxt,
     serve,
@@ -104,6 +105,7 @@ app.add_typer(
     attachments.export_app, name="export", help="Export records for counsel or regulators."
 )
 records.register(app)
+app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
 
 
 def main(argv: list[str] | None = None) -> int:

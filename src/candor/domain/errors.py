@@ -5,8 +5,10 @@ message and an exit code (see ``docs/architecture.md``).
 
     CandorError                      base; ``status`` is the HTTP status the web layer uses
     ├── InvalidInput (422)           a value a user gave is wrong; ``problems`` names each field
-    │   └── RuleFileError (422)      a data file (rules, inventory, scenario …) has problems;
-    │                                each problem carries file, line and column
+    │   ├── RuleFileError (422)      a data file (rules, inventory, scenario …) has problems;
+    │   │                            each problem carries file, line and column
+    │   └── MalformedLogs (422)      logs that could not be parsed, in strict mode; each
+    │                                problem names the file and line or record
     ├── NotFound (404)               no such record, or the caller may not know it exists
     ├── PermissionDenied (403)       the caller is known but may not do this
     ├── Unauthenticated (401)        no valid session or token
@@ -16,6 +18,7 @@ message and an exit code (see ``docs/architecture.md``).
     ├── IntegrityFailure (500)       a hash chain does not verify: stored records were altered
     │   └── ContentTampered (500)    a stored file (attachment, backup member) is missing or no
     │                                longer matches its SHA-256
+    ├── EngineUnavailable (503)      a log engine cannot start here (no Java for Spark …)
     └── RateLimited (429)            too many attempts; ``retry_after`` seconds
 """
 
@@ -126,6 +129,20 @@ class RuleFileError(InvalidInput):
     code = "invalid-file"
 
 
+class MalformedLogs(InvalidInput):
+    """Strict scoping stops at malformed input; ``count`` may exceed the samples listed."""
+
+    title = "Malformed logs"
+    code = "malformed-logs"
+
+    def __init__(self, count: int, samples: Sequence[Problem]) -> None:
+        super().__init__(list(samples) or [Problem("malformed input")])
+        self.count = count
+        listed = "\n".join(f"  - {p}" for p in self.problems)
+        self.message = f"{count} malformed record(s) in strict mode:\n{listed}"
+        self.args = (self.message,)
+
+
 class NotFound(CandorError):
     status = 404
     title = "Not found"
@@ -164,6 +181,12 @@ class IntegrityFailure(CandorError):
 class ContentTampered(IntegrityFailure):
     title = "Stored content altered"
     code = "content-tampered"
+
+
+class EngineUnavailable(CandorError):
+    status = 503
+    title = "Engine unavailable"
+    code = "engine-unavailable"
 
 
 class RateLimited(CandorError):

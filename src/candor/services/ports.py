@@ -7,7 +7,7 @@ conformance suite runs against both (``tests/contract``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -20,6 +20,8 @@ from candor.domain.chain import StoredLink
 from candor.domain.incidents import Incident
 from candor.domain.lifecycle import Phase
 from candor.domain.retention import LegalHold, Redaction
+from candor.domain.scoping.plan import ScanPlan
+from candor.domain.scoping.results import ScanAggregates
 from candor.domain.tasks import Task
 from candor.domain.timeline import Draft, Entry
 from candor.domain.vocabulary import Severity
@@ -309,3 +311,25 @@ class BlobStore(Protocol):
 
 
 Json = dict[str, Any]
+
+
+class LogEngine(Protocol):
+    """Scans logs for indicators (``candor.adapters.logs``: DuckDB, Spark, other Ibis backends).
+
+    ``scan`` returns grouped figures, never the raw events; ``matched_events`` then streams the
+    matched events of that scan for export.
+    """
+
+    name: str
+
+    def unsupported(self, plan: ScanPlan) -> str | None:
+        """Why this engine cannot run ``plan``, or None when it can."""
+        ...
+
+    def scan(
+        self, plan: ScanPlan, progress: Callable[[int, int], None] | None = None
+    ) -> ScanAggregates: ...
+
+    def matched_events(self, *, chunk: int = 10_000) -> Iterator[list[dict[str, Any]]]: ...
+
+    def close(self) -> None: ...

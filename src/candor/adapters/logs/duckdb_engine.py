@@ -1,0 +1,222 @@
+"""The embedded engine: DuckDB, in this process, no server.
+
+Reading uses ``read_json_objects`` + ``json_transform`` rather than ``read_json`` with columns:
+on DuckDB 2.0 the latter samples and re-plans on every large CloudTrail object and runs ten
+times slower. ``ignore_errors`` turns a malformed line into a NULL object, which the scan counts
+per file instead of failing.
+
+Ibis 12 builds and compiles the expressions; they run on our own DuckDB connection because
+Ibis 12's DuckDB backend still calls ``fetch_arrow_table``, which DuckDB 2.0 removed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Sequence
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from candor.adapters.logs import schema
+from candor.adapters.logs.engine import Capabilities, IbisEngine
+from candor.domain.scoping.plan import Layout, ScanPlan, SourceFile, SourceKind
+
+MIB = 1024 * 1024
+# uncompressed bytes per batch: the steps of the progress bar and what a retry after a broken
+# file costs; each batch ends with threads idling on its last files, so not too small
+BATCH_BYTES = 1024 * MIB
+BATCH_FILES = 4096
+MIN_OBJECT = 16 * MIB
+MAX_OBJECT = 1024 * MIB
+
+_JSON_FORMAT = {
+    Layout.RECORDS_LINES: "newline_delimited",
+    Layout.RECORD_LINES: "newline_delimited",
+    Layout.RECORDS_DOCUMENT: "unstructured",
+    Layout.OBJECTS_DOCUMENT: "unstructured",
+    Layout.ARRAY_DOCUMENT: "array",
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files(files: Sequence[SourceFile]) -> str:
+    return "[" + ", ".join(_quote(f.path) for f in files) + "]"
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_node(node: object) -> str:
+    return str(ibis.to_sql(node.to_expr(), dialect="duckdb"))  # type: ignore[attr-defined]
+
+
+def _compile(expr: ir.Table) -> str:
+    # keyed by the operation tree, which compares by structure (expressions do not)
+    return _compile_node(expr.op())
+
+
+class DuckDBEngine(IbisEngine):
+    name = "duckdb"
+    capabilities = Capabilities(
+        sources=frozenset(SourceKind),
+        layouts=frozenset(Layout),
+        batches=True,
+        distributed=False,
+        regex_groups=True,
+    )
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str = "1GB") -> None:
+        super().__init__()
+        self._spill = tempfile.mkdtemp(prefix="candor-duckdb-")
+        self.con = duckdb.connect(
+            ":memory:",
+            config={
+                "threads": threads or os.cpu_count() or 1,
+                "memory_limit": memory_limit,
+                # order of rows within a batch does not matter; keeping it costs memory
+                "preserve_insertion_order": False,
+                "temp_directory": self._spill,
+            },
+        )
+        self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB's own bar would write into --json output; the CLI draws its own
+        self.con.execute("SET enable_progress_bar = false")
+
+    def close(self) -> None:
+        self.con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
+
+    def batches(self, files: Sequence[SourceFile]) -> list[list[SourceFile]]:
+        out: list[list[SourceFile]] = []
+        current: list[SourceFile] = []
+        size = 0
+        for f in sorted(files, key=lambda f: (f.layout, f.gzip, f.path)):
+            if current and (
+                size + f.expanded_size > BATCH_BYTES
+                or len(current) >= BATCH_FILES
+                or (f.layout, f.gzip) != (current[0].layout, current[0].gzip)
+            ):
+                out.append(current)
+                current, size = [], 0
+            current.append(f)
+            size += f.expanded_size
+        if current:
+            out.append(current)
+        return out
+
+    def _object_size(self, layout: Layout, files: Sequence[SourceFile]) -> int:
+        if layout is Layout.RECORD_LINES:
+            return MIN_OBJECT
+        largest = max(f.expanded_size for f in files) + MIB
+        return min(max(MIN_OBJECT, -(-largest // MIB) * MIB), MAX_OBJECT)
+
+    def _json_sql(
+        self, plan: ScanPlan, layout: Layout, gz: bool, files: Sequence[SourceFile]
+    ) -> str:
+        fmt = _JSON_FORMAT[layout]
+        tolerant = ", ignore_errors = true" if fmt == "newline_delimited" else ""
+        source = (
+            f"read_json_objects({_files(files)}, format = '{fmt}', filename = true, "
+            f"compression = '{'gzip' if gz else 'none'}', "
+            f"maximum_object_size = {self._object_size(layout, files)}{tolerant})"
+        )
+        if plan.source is SourceKind.CLOUDTRAIL:
+            if layout in (Layout.RECORDS_LINES, Layout.RECORDS_DOCUMENT):
+                spec = schema.duckdb_json_structure(schema.CLOUDTRAIL_ENVELOPE)
+                value = f"json_transform(json, {_quote(spec)}).Records AS records"
+            else:
+                spec = schema.duckdb_json_structure(schema.CLOUDTRAIL_RECORD)
+                value = f"json_transform(json, {_quote(spec)}) AS record"
+        else:
+            assert plan.mapping is not None
+            spec = schema.duckdb_json_structure(schema.text_struct(plan.mapping.source_paths()))
+            value = f"json_transform(json, {_quote(spec)}) AS record"
+        return f"SELECT filename AS file, json IS NULL AS bad, {value} FROM {source}"
+
+    def read(
+        self, plan: ScanPlan, layout: Layout, gzip: bool, files: Sequence[SourceFile]
+    ) -> ir.Table:
+        compression = "gzip" if gzip else "none"
+        if layout is Layout.TEXT_LINES:
+            sql = (
+                f"SELECT filename AS file, line FROM read_csv({_files(files)}, "
+                "columns = {'line': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', "
+                "escape = '', auto_detect = false, strict_mode = false, null_padding = true, "
+                f"filename = true, compression = '{compression}')"
+            )
+        elif layout is Layout.CSV:
+            sql = (
+                f"SELECT t._candor_file AS file, false AS bad, t AS record FROM read_csv("
+                f"{_files(files)}, header = true, all_varchar = true, union_by_name = true, "
+                f"filename = '_candor_file', compression = '{compression}') t"
+            )
+        elif layout is Layout.PARQUET:
+            sql = (
+                f"SELECT t._candor_file AS file, false AS bad, t AS record FROM read_parquet("
+                f"{_files(files)}, union_by_name = true, filename = '_candor_file') t"
+            )
+        else:
+            sql = self._json_sql(plan, layout, gzip, files)
+        # one stable name per layout: every batch then compiles to the same SQL (cached)
+        name = f"candor_raw_{layout.value}_{compression}"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        return ibis.table(self._schema(name), name=name)
+
+    def _schema(self, name: str) -> ibis.Schema:
+        relation = self.con.sql(f"SELECT * FROM {name} LIMIT 0")
+        return ibis.Schema.from_pyarrow(relation.to_arrow_table().schema)
+
+    def _sql(self, expr: ir.Table) -> str:
+        # compiling costs more than running a query over a small file; equal expressions
+        # (every batch, every figure of every scan) compile once
+        return _compile(expr)
+
+    def prepare(self, expr: ir.Table) -> None:
+        self._sql(expr)
+
+    def execute(self, expr: ir.Table) -> pa.Table:
+        return self.con.sql(self._sql(expr)).to_arrow_table()
+
+    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
+        sql = f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(expr)}"
+        report = self._batch_progress
+        if report is None:
+            self.con.execute(sql)
+            return ibis.table(expr.schema(), name=name)
+        # the batch is one query: ask DuckDB how far it got, for the progress bar
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.25):
+                done = self.con.query_progress()
+                if done >= 0:
+                    report(done / 100)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        try:
+            self.con.execute(sql)
+        finally:
+            stop.set()
+            poller.join()
+        return ibis.table(expr.schema(), name=name)
+
+    def append(self, expr: ir.Table, name: str) -> ir.Table:
+        sql = self._sql(expr)
+        if self._matched is None or self._matched.get_name() != name:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        else:
+            self.con.execute(f"INSERT INTO {name} {sql}")
+        return ibis.table(expr.schema(), name=name)
+
+    def is_read_error(self, error: Exception) -> bool:
+        return isinstance(
+            error, duckdb.IOException | duckdb.InvalidInputException | duckdb.ConversionException
+        )
