@@ -115,3 +115,54 @@ def test_unknown_pages_get_a_friendly_page_not_a_trace(anonymous: TestClient) ->
     response = anonymous.get("/no/such/page", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert "<h1>Not found</h1>" in response.text
+
+
+def _bounded(field: object) -> bool:
+    for item in getattr(getattr(field, "field_info", None), "metadata", []):
+        if getattr(item, "le", None) is not None or getattr(item, "lt", None) is not None:
+            return True
+    return False
+
+
+def _params(dependant: object) -> list[object]:
+    found = [*getattr(dependant, "path_params", []), *getattr(dependant, "query_params", [])]
+    for sub in getattr(dependant, "dependencies", []):
+        found.extend(_params(sub))
+    return found
+
+
+def test_every_integer_in_a_path_or_query_has_an_upper_bound(web: FastAPI) -> None:
+    # an unbounded integer reaches the database as a number SQLite cannot hold (OverflowError, a
+    # 500) instead of a 422 that names the parameter
+    from fastapi.routing import APIRoute
+
+    unbounded = []
+    checked = 0
+    for route in web.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        pairs = [(c.original_route, c.path) for c in contexts()] if contexts else [(route, "")]
+        for original, path in pairs:
+            if not isinstance(original, APIRoute):
+                continue
+            for field in _params(original.dependant):
+                checked += 1
+                annotation = field.field_info.annotation  # type: ignore[attr-defined]
+                if annotation in (int, int | None) and not _bounded(field):
+                    name = field.name  # type: ignore[attr-defined]
+                    unbounded.append(f"{sorted(original.methods)} {path} {name}")
+    assert checked > 50
+    assert unbounded == [], "\n".join(unbounded)
+
+
+def test_a_number_too_big_for_the_database_is_a_422_naming_the_parameter(browser) -> None:  # type: ignore[no-untyped-def]
+    alice = browser("alice")
+    huge = "9" * 30
+    for path, name in [
+        (f"/api/v1/incidents/INC-2026-1/timeline?after={huge}", "after"),
+        (f"/api/v1/incidents/INC-2026-1/impact/versions/{huge}", "number"),
+        (f"/api/v1/audit?before_seq={huge}", "before_seq"),
+    ]:
+        response = alice.api("GET", path)
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert name in response.text

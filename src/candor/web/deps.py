@@ -7,8 +7,9 @@ walks the route table and fails when one does not ask for authentication.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from candor.bootstrap import Application
 from candor.domain.access import Actor
@@ -17,6 +18,12 @@ from candor.services import accounts
 from candor.services.accounts import Resolved
 from candor.services.context import Context
 from candor.web.security import same
+
+# The largest number a path or query parameter may carry: a bigger one would reach the database as
+# an integer SQLite cannot hold (a 500) instead of a 422 that names the parameter.
+INT_MAX = 2_147_483_647
+# A sequence number in a path (a task, a finding, an obligation, a version): 1 … INT_MAX.
+Seq = Annotated[int, Path(ge=1, le=INT_MAX)]
 
 SESSION_COOKIE = "candor_session"
 PRESESSION_COOKIE = "candor_presession"

@@ -26,7 +26,7 @@ from candor.web.api.advisory_schemas import (
     RevisionOut,
 )
 from candor.web.api.incidents import _version
-from candor.web.deps import Caller, api_auth, application
+from candor.web.deps import Caller, Seq, api_auth, application
 
 router = APIRouter(prefix="/advisories", tags=["advisories"])
 
@@ -195,7 +195,7 @@ def revisions(
 )
 def revision_document(
     advisory_id: str,
-    ordinal: int,
+    ordinal: Seq,
     name: str,
     request: Request,
     caller: Caller = Depends(api_auth),

@@ -12,7 +12,7 @@ from candor.domain.vocabulary import require_aware
 from candor.services import audit, views
 from candor.services.context import Context
 from candor.web.api.schemas import AuditOut, VerificationOut
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import INT_MAX, Caller, api_auth, context
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -24,7 +24,7 @@ def list_records(
     incident: str | None = Query(None, max_length=32),
     since: datetime | None = None,
     until: datetime | None = None,
-    before_seq: int | None = Query(None, ge=1),
+    before_seq: int | None = Query(None, ge=1, le=INT_MAX),
     limit: int = Query(100, ge=1, le=1000),
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),

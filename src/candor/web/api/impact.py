@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from candor.domain.errors import NotFound
 from candor.services import impact
 from candor.services.context import Context
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import INT_MAX, Caller, Seq, api_auth, context
 
 router = APIRouter(tags=["impact statement"])
 
@@ -81,7 +81,7 @@ def get_impact(
 
 @router.get("/incidents/{key}/impact/versions/{number}", summary="One version")
 def get_version(
-    key: str, number: int, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
 ) -> dict[str, Any]:
     found = impact.statement(ctx, caller.actor, key)
     version = next((v for v in found.versions if v.number == number), None)
@@ -112,8 +112,8 @@ def save(
 @router.get("/incidents/{key}/impact/diff", summary="Word-level diff between two versions")
 def diff(
     key: str,
-    a: int = Query(..., ge=1),
-    b: int = Query(..., ge=1),
+    a: int = Query(..., ge=1, le=INT_MAX),
+    b: int = Query(..., ge=1, le=INT_MAX),
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
 ) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def add_finding(
 @router.post("/incidents/{key}/findings/{number}/review", summary="Review a finding")
 def review(
     key: str,
-    number: int,
+    number: Seq,
     body: ReviewIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -159,7 +159,7 @@ def review(
 @router.post("/incidents/{key}/findings/{number}/dismiss", summary="Dismiss a finding")
 def dismiss(
     key: str,
-    number: int,
+    number: Seq,
     body: DismissIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -175,7 +175,7 @@ def dismiss(
 )
 def integrate(
     key: str,
-    number: int,
+    number: Seq,
     body: IntegrateIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),

@@ -28,7 +28,7 @@ from candor.web.api.schemas import (
     UpdateIn,
     VerificationOut,
 )
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import INT_MAX, Caller, Seq, api_auth, context
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -254,7 +254,7 @@ def add_task(
 @router.patch("/{key}/tasks/{seq}", response_model=TaskOut, summary="Change a task's status")
 def task_status(
     key: str,
-    seq: int,
+    seq: Seq,
     body: TaskStatusIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -265,7 +265,7 @@ def task_status(
 @router.get("/{key}/timeline", response_model=list[EntryOut], summary="The timeline")
 def get_timeline(
     key: str,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=INT_MAX),
     limit: int = Query(200, ge=1, le=5000),
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),

@@ -23,7 +23,7 @@ from candor.web.api.obligation_schemas import (
     ProposeIn,
     RejectIn,
 )
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import Caller, Seq, api_auth, context
 from candor.web.pages.obligations import MEDIA, packet_response
 
 router = APIRouter(tags=["obligations"])
@@ -91,7 +91,7 @@ def recompute(
 @router.post(f"{BASE}/{{seq}}/file", response_model=ObligationOut, summary="Record it filed")
 def file(
     key: str,
-    seq: int,
+    seq: Seq,
     body: FileIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -115,7 +115,7 @@ def file(
 )
 def propose(
     key: str,
-    seq: int,
+    seq: Seq,
     body: ProposeIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -130,7 +130,7 @@ def propose(
     summary="Counsel approves the not-required determination",
 )
 def approve(
-    key: str, seq: int, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
 ) -> dict[str, Any]:
     obligation_tracking.approve_not_required(ctx, caller.actor, key, str(seq))
     return _one(ctx, caller, key, seq)
@@ -143,7 +143,7 @@ def approve(
 )
 def reject(
     key: str,
-    seq: int,
+    seq: Seq,
     body: RejectIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),

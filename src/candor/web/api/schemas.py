@@ -169,7 +169,7 @@ class EntryIn(Strict):
     kind: EntryKind = EntryKind.NOTE
     body: str = Field(min_length=1, max_length=50_000)
     occurred_at: datetime | None = None
-    corrects: int | None = Field(None, ge=1)
+    corrects: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
 class BadLinkOut(BaseModel):

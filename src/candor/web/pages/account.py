@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from candor.domain.access import Scope
 from candor.domain.errors import CandorError
@@ -79,7 +80,8 @@ async def create_token(
     raw = await request.form()
     scopes = [str(v) for v in raw.getlist("scopes")] or ["read"]
     try:
-        made = accounts.create_token(
+        made = await run_in_threadpool(
+            accounts.create_token,
             context(request),
             caller.actor,
             name=form.get("name", ""),

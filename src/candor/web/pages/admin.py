@@ -11,7 +11,7 @@ from candor.domain.access import OrgRole, require_admin
 from candor.domain.audit import AuditFilter
 from candor.domain.errors import CandorError
 from candor.services import accounts, audit
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import INT_MAX, Caller, checked_form, context, page_auth
 from candor.web.pages.common import redirect, render
 
 router = APIRouter(prefix="/admin")
@@ -105,7 +105,7 @@ def audit_log(
     actor: str | None = Query(None, max_length=100),
     action: str | None = Query(None, max_length=64),
     incident: str | None = Query(None, max_length=32),
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=INT_MAX),
     caller: Caller = Depends(page_auth),
 ) -> Response:
     where = AuditFilter(

@@ -20,7 +20,7 @@ from candor.domain.errors import CandorError, InvalidInput, NotFound, Problem
 from candor.services import advisories
 from candor.services.ports_advisories import AdvisoryFilter
 from candor.web import advisory_view
-from candor.web.deps import Caller, application, checked_form, context, page_auth
+from candor.web.deps import Caller, Seq, application, checked_form, context, page_auth
 from candor.web.pages import advisory_form
 from candor.web.pages.common import NAV_ITEMS, NOTICES, optional_int, redirect, render
 from candor.web.pages.incidents import INCIDENT_SECTIONS
@@ -316,7 +316,7 @@ def export(
 def revision_document(
     request: Request,
     advisory_id: str,
-    ordinal: int,
+    ordinal: Seq,
     name: str,
     caller: Caller = Depends(page_auth),
 ) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from candor.domain.errors import InvalidInput, RateLimited
 from candor.services import accounts
@@ -82,7 +83,9 @@ async def signin(request: Request) -> Response:
         )
     username = form.get("username", "")[:100]
     try:
-        signed = accounts.sign_in(
+        # argon2 takes tens of milliseconds: off the event loop, so other requests go on
+        signed = await run_in_threadpool(
+            accounts.sign_in,
             context(request),
             username=username,
             password=form.get("password", "")[:1024],

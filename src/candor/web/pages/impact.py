@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from candor.domain.errors import CandorError, NotFound
 from candor.domain.findings import REVIEW_QUESTIONS, FindingState
 from candor.domain.impact import SECTION_PROMPTS, SECTION_TITLES, Confidence, Section
 from candor.domain.incidents import Incident
 from candor.services import impact
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import INT_MAX, Caller, Seq, checked_form, context, page_auth
 from candor.web.pages import incidents as incident_pages
 from candor.web.pages.common import optional_int, redirect, render
 
@@ -129,7 +130,8 @@ async def save(
         value = form.get(f"affected_{name}", "").strip()
         affected[name] = int(value) if value.isdigit() else (value or None)
     try:
-        impact.save_version(
+        await run_in_threadpool(
+            impact.save_version,
             context(request),
             caller.actor,
             key,
@@ -158,8 +160,8 @@ async def save(
 def diff(
     request: Request,
     key: str,
-    a: int = Query(..., ge=1),
-    b: int = Query(..., ge=1),
+    a: int = Query(..., ge=1, le=INT_MAX),
+    b: int = Query(..., ge=1, le=INT_MAX),
     caller: Caller = Depends(page_auth),
 ) -> Response:
     ctx = context(request)
@@ -182,7 +184,7 @@ def diff(
 def export(
     request: Request,
     key: str,
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=INT_MAX),
     caller: Caller = Depends(page_auth),
 ) -> Response:
     text = impact.markdown(context(request), caller.actor, key, version)
@@ -243,7 +245,7 @@ def add_finding(
 def review(
     request: Request,
     key: str,
-    number: int,
+    number: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -270,7 +272,7 @@ def review(
 def dismiss(
     request: Request,
     key: str,
-    number: int,
+    number: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -290,7 +292,7 @@ def dismiss(
 def integrate(
     request: Request,
     key: str,
-    number: int,
+    number: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:

@@ -18,7 +18,7 @@ from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity
 from candor.services import accounts, incidents, tasks, timeline
 from candor.services.ports import IncidentFilter
 from candor.web.cache import cached
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import INT_MAX, Caller, Seq, checked_form, context, page_auth
 from candor.web.pages.common import optional_int, optional_time, redirect, render
 
 router = APIRouter()
@@ -394,7 +394,7 @@ def add_task(
 def task_status(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -433,7 +433,10 @@ def add_entry(
 
 @router.get("/incidents/{key}/timeline", response_class=HTMLResponse)
 def full_timeline(
-    request: Request, key: str, after: int = Query(0, ge=0), caller: Caller = Depends(page_auth)
+    request: Request,
+    key: str,
+    after: int = Query(0, ge=0, le=INT_MAX),
+    caller: Caller = Depends(page_auth),
 ) -> Response:
     ctx = context(request)
     incident = incidents.get(ctx, caller.actor, key)

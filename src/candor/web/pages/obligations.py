@@ -24,7 +24,7 @@ from candor.domain.obligations.results import DISCLAIMER
 from candor.domain.obligations.tracking import TrackedObligation, Tracking
 from candor.domain.obligations.vocabulary import DataElement, Determination, RiskLevel
 from candor.services import obligation_tracking, obligations
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import Caller, Seq, checked_form, context, page_auth
 from candor.web.pages.common import NOTICES, optional_int, optional_time, redirect
 from candor.web.pages.incidents import DASHBOARD_PANELS, INCIDENT_SECTIONS, incident_page
 
@@ -265,7 +265,7 @@ def recompute(
 def file(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -288,7 +288,7 @@ def file(
 def propose(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -305,7 +305,7 @@ def propose(
 def approve(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
@@ -320,7 +320,7 @@ def approve(
 def reject(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
