@@ -72,6 +72,13 @@ class WebSettings(BaseModel):
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="How long a sign-in lasts.")
     workers: int = Field(1, ge=1, le=64, description="Web server worker processes.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR ranges of reverse proxies in front of Candor (e.g. "
+        '["10.0.0.5"]). Only connections from these may say who the client is with '
+        "X-Forwarded-For and X-Forwarded-Proto; without it, behind a proxy every client shares "
+        "the proxy's address and sign-in throttling and report rate limits treat them as one.",
+    )
     page_cache: bool = Field(
         True,
         description="Keep rendered pages and list responses until anything in the workspace "

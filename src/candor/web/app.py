@@ -11,6 +11,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from candor import __version__
 from candor.bootstrap import Application
@@ -137,6 +138,11 @@ def create_app(application: Application) -> FastAPI:
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
+    if application.settings.web.trusted_proxies:
+        # uvicorn's own middleware: the client is the right-most address no trusted proxy added
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(application.settings.web.trusted_proxies)
+        )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY, per_path=PATH_LIMITS)
     return app
 
