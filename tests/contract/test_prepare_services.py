@@ -229,6 +229,14 @@ def test_a_whole_exercise_from_start_to_report(sql_ctx: Context) -> None:
         "impact-statement-started"
     ] is Outcome.MET
 
+    # what is done after the exercise ended does not count: the comms lead stays missed
+    clock.current = started + timedelta(minutes=75)
+    incidents.assign_role(sql_ctx, ALICE, incident.key, Role.COMMS_LEAD, "carol")
+    later = exercises.report(sql_ctx, ADMIN, ex.key, untracked.signals())
+    missed = {r.expectation.id: r for r in later.results}["comms-lead-assigned"]
+    assert missed.outcome is Outcome.MISSED and "after the exercise ended" in missed.evidence
+    assert later.score == report.score
+
     kinds = [e.kind for e in timeline_service.show(sql_ctx, ADMIN, incident.key)]
     assert kinds.count(EntryKind.INJECT) == 6 and kinds.count(EntryKind.DECISION) == 1
     recorded = actions(sql_ctx)

@@ -295,6 +295,10 @@ def score(
                         True, by_hand.occurred_at, f"recorded by hand in decision #{by_hand.seq}"
                     )
         evidence = seen.detail
+        if seen.measured and seen.at is not None and seen.at > cutoff:
+            # done after the exercise ended: the score is what the team did while it ran
+            seen = Observation(True, None, f"{seen.detail}; after the exercise ended".lstrip("; "))
+            evidence = seen.detail
         if not seen.measured:
             outcome = Outcome.NOT_MEASURED
         elif seen.at is not None and seen.at <= due:
