@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import Actor, OrgRole
+from candor.domain.audit import AuditFilter
 from candor.domain.errors import Conflict, NotFound, PermissionDenied
 from candor.domain.retention import REDACTED_BODY, Policy
 from candor.services import attachments, audit, incidents, retention, tasks, timeline
@@ -178,3 +179,59 @@ def test_a_forged_redaction_without_its_audit_record_does_not_hide_an_edit(
     assert result.first_bad is not None and result.first_bad.seq == 2
     # and the purge's own redactions no longer match its digest either
     assert not timeline.verify(ctx, ADMIN, key).ok
+
+
+def test_retention_also_removes_the_impact_statement_and_findings_text(
+    sql_records_ctx: Context, clock: FakeClock
+) -> None:
+    from candor.services import impact
+
+    ctx = sql_records_ctx
+    made = incidents.declare(ctx, ALICE, title="Roe's account")
+    impact.save_version(
+        ctx,
+        ALICE,
+        made.key,
+        reason="Jane Roe called",
+        based_on=None,
+        sections={"what_happened": "Jane Roe's mailbox was read."},
+        affected={"customers": 1, "confidence": "confirmed"},
+    )
+    impact.add_finding(
+        ctx, ALICE, made.key, summary="Jane Roe logged in from Lisbon", source="Roe's mail"
+    )
+    second, _ = impact.add_finding(ctx, ALICE, made.key, summary="Roe, J. too", source="crm")
+    impact.review_finding(
+        ctx,
+        ALICE,
+        made.key,
+        second,
+        changes_customer_impact="no",
+        new_access_path="no",
+        new_data="no",
+        note="Roe, J. is a namesake",
+    )
+    impact.dismiss_finding(ctx, ALICE, made.key, second, reason="Roe is someone else")
+    assert impact.verify_versions(ctx, ADMIN, made.key) == []
+    incidents.transition(ctx, ALICE, made.key, "post_incident")
+    incidents.transition(ctx, ALICE, made.key, "closed")
+    clock.advance(days=365 * 8)
+    seq = retention.purge_incident(ctx, ADMIN, made.key, Policy(7))
+
+    [version] = impact.statement(ctx, ADMIN, made.key).versions
+    texts = [s.text for s in version.sections] + [version.reason]
+    assert "Roe" not in " ".join(texts) and REDACTED_BODY in texts
+    assert version.affected.customers == 1  # counts are not personal data
+    found = impact.findings(ctx, ADMIN, made.key).findings
+    assert [f.summary for _, _, f in found] == [REDACTED_BODY, REDACTED_BODY]
+    for _, _, f in found:
+        kept = (
+            f.source + (f.outcome.reason if f.outcome else "") + (f.review.note if f.review else "")
+        )
+        assert "Roe" not in kept
+    assert [f.state.value for _, _, f in found] == ["new", "dismissed"]
+    # the scrubbed versions still verify, and the tombstone counts them
+    assert impact.verify_versions(ctx, ADMIN, made.key) == []
+    [record] = [r for r in audit.list_records(ctx, ADMIN, AuditFilter(limit=1000)) if r.seq == seq]
+    assert '"impact_versions":1' in (record.after_json or "").replace(" ", "")
+    assert '"findings":2' in (record.after_json or "").replace(" ", "")

@@ -294,3 +294,20 @@ def review_status(
     first = [*overdue[:1], *waiting[:1]]
     next_due = min((d.due_at for d in first), default=None)
     return ReviewStatus(every, tuple(overdue), tuple(waiting), next_due)
+
+
+def scrubbed(finding: Finding, marker: str) -> Finding:
+    """The finding with its free text replaced by ``marker`` (retention); its state, reviewer
+    answers and times stay, so the record of how the team worked survives."""
+    return replace(
+        finding,
+        summary=marker,
+        source=marker if finding.source else "",
+        evidence_ref="",
+        review=replace(finding.review, note="") if finding.review is not None else None,
+        outcome=(
+            replace(finding.outcome, reason=marker if finding.outcome.reason else "")
+            if finding.outcome is not None
+            else None
+        ),
+    )

@@ -10,7 +10,7 @@ update. Any two versions compare as a word-level diff with moved sentences (``te
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -406,3 +406,15 @@ def to_markdown(version: ImpactVersion, *, incident_key: str, title: str) -> str
             out.append("")
         out.append(content.text if content.text else "_Not known yet._")
     return "\n".join(out) + "\n"
+
+
+def scrubbed(version: ImpactVersion, marker: str) -> ImpactVersion:
+    """The version with its free text replaced by ``marker`` (retention): what each section said
+    goes; its number, time, author, confidences and counts stay."""
+    return replace(
+        version,
+        reason=marker if version.reason else "",
+        sections=tuple(
+            SectionText(marker if s.text else "", s.confidence) for s in version.sections
+        ),
+    )

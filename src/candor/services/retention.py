@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +20,12 @@ from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.ports import IncidentFilter, Tombstone, UnitOfWork
 from candor.services.redactions import PURGE_ACTION
+
+# Features that keep free text about an incident outside the timeline and audit log (impact
+# statements, findings …) append a scrubber here: called inside the purge's transaction with the
+# incident and the marker text, it replaces that text and returns counts for the tombstone.
+Scrubber = Callable[[UnitOfWork, Incident, str], dict[str, int]]
+RETENTION_SCRUBBERS: list[Scrubber] = []
 
 # audit records that stay intact when an incident is purged: they are the record of the purge
 # and of the holds, and hold no personal data of the incident's subject
@@ -212,6 +218,8 @@ def purge_incident(ctx: Context, actor: Actor, key: str, policy: Policy) -> int:
         scrubbed = uow.redactions.scrub_records(
             incident.id, title=retention.redacted_title(incident)
         )
+        for scrubber in RETENTION_SCRUBBERS:
+            scrubbed.update(scrubber(uow, incident, retention.REDACTED_BODY))
         files = [a for a in uow.attachments.list(incident.id) if not a.purged]
         summary = {
             "timeline_entries": sum(1 for r in redactions if r.chain != retention.AUDIT_CHAIN),

@@ -141,6 +141,22 @@ class SqlImpact:
         )
         return digest
 
+    def rewrite_version(self, incident_id: uuid.UUID, version: ImpactVersion) -> str:
+        digest = content_hash(version)
+        self.session.execute(
+            update(ImpactVersionRow)
+            .where(
+                ImpactVersionRow.incident_id == incident_id,
+                ImpactVersionRow.number == version.number,
+            )
+            .values(
+                reason=version.reason,
+                content_json=canonical_json(version_content(version)),
+                content_hash=digest,
+            )
+        )
+        return digest
+
     def versions(self, incident_id: uuid.UUID) -> list[ImpactVersion]:
         rows = self.session.execute(
             select(ImpactVersionRow)
@@ -294,6 +310,9 @@ class SqlFindings:
             update(FindingRow)
             .where(FindingRow.id == finding.id, FindingRow.version == expected_version)
             .values(
+                summary=finding.summary,
+                source=finding.source,
+                evidence_ref=finding.evidence_ref,
                 state=finding.state.value,
                 review_json=_review_json(finding.review),
                 outcome_json=_outcome_json(finding.outcome),
