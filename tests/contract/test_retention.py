@@ -235,3 +235,31 @@ def test_retention_also_removes_the_impact_statement_and_findings_text(
     [record] = [r for r in audit.list_records(ctx, ADMIN, AuditFilter(limit=1000)) if r.seq == seq]
     assert '"impact_versions":1' in (record.after_json or "").replace(" ", "")
     assert '"findings":2' in (record.after_json or "").replace(" ", "")
+
+
+def test_retention_removes_what_the_reporter_sent_and_who_sent_it(
+    sql_records_ctx: Context, clock: FakeClock
+) -> None:
+    from candor.domain.reports import Channel
+    from candor.services import reports
+
+    ctx = sql_records_ctx
+    made = reports.receive(
+        ctx,
+        {
+            "what_happened": "Jane Roe's invoices went to someone else",
+            "reporter_name": "Jane Roe",
+            "reporter_email": "jane.roe@example.com",
+        },
+        channel=Channel.CLI,
+        actor=ALICE,
+    )
+    _, incident = reports.promote(ctx, ALICE, made.key)
+    incidents.transition(ctx, ALICE, incident.key, "post_incident")
+    incidents.transition(ctx, ALICE, incident.key, "closed")
+    clock.advance(days=365 * 8)
+    retention.purge_incident(ctx, ADMIN, incident.key, Policy(7))
+    after = reports.get(ctx, ADMIN, made.key).report
+    assert after.submission.what_happened == REDACTED_BODY
+    assert (after.submission.reporter_name, after.submission.reporter_email) == ("", "")
+    assert after.incident_key == incident.key  # where it went is kept

@@ -38,6 +38,11 @@ class ReportRepository(Protocol):
 
     def decryptions(self, report_id: uuid.UUID) -> list[Decryption]: ...
 
+    def scrub(self, incident_key: str, marker: str) -> int:
+        """Retention: remove what the reports promoted into an incident say and who sent them
+        (their decrypted copies too); returns how many reports were scrubbed."""
+        ...
+
     def count(self, where: ReportFilter) -> int: ...
 
     def list(self, where: ReportFilter) -> list[Report]:

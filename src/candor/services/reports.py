@@ -21,8 +21,9 @@ from candor.domain.incidents import Incident
 from candor.domain.reports import Channel, Decryption, RateLimit, Report
 from candor.domain.timeline import EntryKind
 from candor.domain.vocabulary import Confidentiality, Kind, Severity
-from candor.services import incidents
+from candor.services import incidents, retention
 from candor.services.context import Context
+from candor.services.ports import UnitOfWork
 from candor.services.ports_intake import IntakeUnitOfWork, OrganisationKey, ReportFilter, intake
 
 PUBLIC = "public"  # the audit's actor for anonymous submissions
@@ -332,3 +333,13 @@ def decrypt(
         )
         uow.commit()
     return decryption
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: the reports that became this incident lose their text and their sender."""
+    if getattr(base, "reports", None) is None:  # a unit of work without the intake tables
+        return {}
+    return {"reports": intake(base).reports.scrub(incident.key, marker)}
+
+
+retention.RETENTION_SCRUBBERS.append(_scrub)

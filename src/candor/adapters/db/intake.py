@@ -209,6 +209,29 @@ class SqlReports:
             )
         )
 
+    def scrub(self, incident_key: str, marker: str) -> int:
+        ids = select(ReportRow.id).where(ReportRow.incident_key == incident_key)
+        self.session.execute(
+            update(ReportDecryptionRow)
+            .where(ReportDecryptionRow.report_id.in_(ids))
+            .values(plaintext=marker)
+        )
+        done = self.session.execute(
+            update(ReportRow)
+            .where(ReportRow.incident_key == incident_key)
+            .values(
+                what_happened=marker,
+                how_found="",
+                affected="",
+                reporter_name="",
+                reporter_email="",
+                pgp_message="",
+                client_network="",
+                version=ReportRow.version + 1,
+            )
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
+
     def decryptions(self, report_id: uuid.UUID) -> list[Decryption]:
         rows = self.session.execute(
             select(ReportDecryptionRow)
