@@ -1,19 +1,40 @@
-"""The demo workspace loads once, through the real use cases, with intact chains."""
+"""The demo workspace loads once, through the real use cases, with intact chains, and every part
+of the story is there: the organisation profile, contacts with retainers, the breach from its
+public report to computed obligations with live deadlines, a closed incident, a finished
+tabletop and a published advisory."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from candor import bootstrap, config, demo
 from candor.adapters.db import migrate
 from candor.domain.access import SYSTEM
-from candor.services import audit, incidents, timeline
+from candor.domain.findings import FindingState
+from candor.domain.lifecycle import Phase
+from candor.domain.reports import ReportStatus
+from candor.services import (
+    advisories,
+    audit,
+    contacts,
+    exercises,
+    impact,
+    incidents,
+    obligations,
+    reports,
+    timeline,
+    triage,
+)
+from candor.services.ports_intake import ReportFilter
 
 
 def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
-    app = bootstrap.build(config.Settings(home=tmp_path))
+    app = bootstrap.build(config.Settings(home=tmp_path, **demo.profile(tmp_path)))  # type: ignore[arg-type]
     migrate.upgrade(app.engine)
+    began = time.monotonic()
     first = demo.load(app)
+    assert time.monotonic() - began < 20, "the demo must load in under 20 seconds"
     assert first.created
     assert len(first.incidents) == 3
     again = demo.load(app)
@@ -22,11 +43,50 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     for key in first.incidents:
         assert timeline.verify(app.context, SYSTEM, key).ok
     assert audit.verify(app.context, SYSTEM).ok
+    ctx = app.context
+    now = app.clock.now()
     breach = next(
-        i
-        for i in incidents.list_incidents(app.context, SYSTEM)
-        if i.kind.value == "supply_chain_breach"
+        i for i in incidents.list_incidents(ctx, SYSTEM) if i.kind.value == "supply_chain_breach"
     )
-    entries = timeline.show(app.context, SYSTEM, breach.key)
+    entries = timeline.show(ctx, SYSTEM, breach.key)
     assert any(e.corrects for e in entries), "the demo shows a visible correction"
+
+    # the breach came in as a public report, promoted, triaged twice, roles assigned
+    page = reports.page(ctx, SYSTEM, ReportFilter())
+    assert [r.status for r in page.items] == [ReportStatus.PROMOTED]
+    assert breach.severity.value == "SEV1" and breach.phase is Phase.CONTAINMENT
+    assert len(triage.history(ctx, SYSTEM, breach.key)) == 2
+    assert {r.value for r in breach.roles} >= {"incident_lead", "technical_lead", "counsel"}
+
+    # three impact-statement versions; findings integrated, dismissed and one overdue
+    statement = impact.statement(ctx, SYSTEM, breach.key)
+    assert [v.number for v in statement.versions] == [1, 2, 3]
+    view = impact.findings(ctx, SYSTEM, breach.key)
+    states = sorted(f.state.value for _, _, f in view.findings)
+    assert states == sorted(
+        [FindingState.INTEGRATED, FindingState.INTEGRATED, FindingState.DISMISSED, FindingState.NEW]
+    )
+    assert view.status.overdue, "one finding waits past the review cadence"
+
+    # obligations computed from the profile, with deadlines still ahead (live countdowns)
+    overview = obligations.overview(ctx, SYSTEM, breach.key)
+    rules = {o.computed.rule_id for o in overview.obligations if o.active}
+    assert "org-contract-harborview-baa" in rules and "org-insurance-cyber-policy" in rules
+    assert any(r.startswith("eu-gdpr") for r in rules)
+    assert any(r.startswith("us-sec") for r in rules)
+    filed = [o.computed.rule_id for o in overview.obligations if o.filing is not None]
+    assert filed == ["org-contract-lindgren-dpa"]
+    ahead = [o for o in overview.obligations if o.computed.deadline and o.computed.deadline > now]
+    assert ahead, "some deadlines are still ahead when the demo is opened"
+
+    # preparation: contacts with retainers, a finished tabletop; an advisory published
+    listed = contacts.list_contacts(ctx, SYSTEM)
+    assert sum(1 for c in listed if c.details.retainer and c.details.retainer.in_place) == 2
+    [exercise] = exercises.list_exercises(ctx, SYSTEM)
+    assert exercise.ended_at is not None
+    published = advisories.page(ctx, SYSTEM)
+    assert [a.ever_published for a in published.items] == [True]
+
+    closed = [i for i in incidents.list_incidents(ctx, SYSTEM) if i.phase is Phase.CLOSED]
+    assert len(closed) == 1
     app.close()
