@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.conftest import LiveServer, ShiftedClock, Shots, serving, sign_in
+from tests.browser.steps import add_finding, review
 
 pytestmark = pytest.mark.browser
 
@@ -24,23 +25,6 @@ def clock() -> ShiftedClock:
 def server(clock: ShiftedClock) -> Iterator[LiveServer]:
     with serving(clock=clock) as live:
         yield live
-
-
-def add_finding(page: Page, summary: str, source: str) -> None:
-    page.locator("#findings summary", has_text="Add a finding").click()
-    page.get_by_label("What was learned").fill(summary)
-    page.get_by_label("Source", exact=True).fill(source)
-    page.get_by_role("button", name="Add finding").click()
-    expect(page.locator("ol.findings li", has_text=summary)).to_be_visible()
-
-
-def review(page: Page, number: int, **answers: str) -> None:
-    item = page.locator(f"#finding-{number}")
-    item.locator("summary", has_text=f"Review #{number}").click()
-    for name, answer in answers.items():
-        page.locator(f"#f{number}-{name}").select_option(answer)
-    item.get_by_role("button", name="Save review").click()
-    expect(page.locator(f"#finding-{number} .tag").first).to_have_text("reviewed")
 
 
 def test_findings_integrated_dismissed_and_overdue_with_the_diff(
