@@ -72,4 +72,4 @@ def test_links_and_pictures_work_inside_the_app(
     assert 'href="/help/customer-reports"' in alice.get("/help/start").text
     stranger = TestClient(web, follow_redirects=False)  # type: ignore[arg-type]
     assert stranger.get(pictures[0]).status_code in (302, 303, 401)
-    assert [n for n, p in help_pages.all_pages().items() if p.guide][0] == "start"
+    assert next(n for n, p in help_pages.all_pages().items() if p.guide) == "start"
