@@ -5,6 +5,9 @@ tabletop and a published advisory."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -90,3 +93,21 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     closed = [i for i in incidents.list_incidents(ctx, SYSTEM) if i.phase is Phase.CLOSED]
     assert len(closed) == 1
     app.close()
+
+
+def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -> None:
+    """`make demo` runs `candor demo`: a fresh workspace with the organisation profile, loaded
+    once; running it again changes nothing."""
+    env = {**os.environ, "CANDOR_HOME": str(tmp_path / "demo")}
+    env.pop("CANDOR_CONFIG", None)
+    command = [str(Path(sys.executable).parent / "candor"), "demo", "--no-serve"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Demo workspace loaded" in first.stdout
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "already loaded" in again.stdout
+    toml = (tmp_path / "demo" / config.CONFIG_NAME).read_text(encoding="utf-8")
+    assert toml.count("[obligations]") == 1
+    assert 'sectors = ["sec_registrant", "hipaa_business_associate"]' in toml
+    assert (tmp_path / "demo" / demo.ORG_RULES_FILE).exists()
