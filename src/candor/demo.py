@@ -15,24 +15,31 @@ The story, one function per part (add a part: write a function, call it from ``l
 * ``_tabletop``: a finished tabletop exercise;
 * ``_advisory``: a published vulnerability advisory;
 * ``_credentials_breach``: the incident in progress, the leaked-customer-credentials case from
-  the public report through triage, roles, playbook, findings, three impact-statement versions
-  and computed obligations;
+  the public report through triage, roles, playbook, findings, three impact-statement versions,
+  a scoping run over generated CloudTrail with a planted attack (``write_logs``), computed
+  obligations and a contract notice filed; its parts are functions of their own;
 * ``_phishing_event``: a routine event opened two hours ago.
 """
 
 from __future__ import annotations
 
+import json
+import random
+import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from candor.adapters import prepare_files
 from candor.adapters.export import formats
+from candor.adapters.logs import files as log_files
+from candor.adapters.logs import load_indicators, make_engine
 from candor.bootstrap import Application
 from candor.config import CONFIG_NAME
 from candor.domain.access import SYSTEM, Actor, OrgRole
 from candor.domain.lifecycle import Phase
 from candor.domain.reports import Channel
+from candor.domain.scoping.plan import SourceKind
 from candor.domain.tasks import TaskStatus
 from candor.services import (
     accounts,
@@ -45,6 +52,7 @@ from candor.services import (
     obligations,
     playbooks,
     reports,
+    scoping,
     tasks,
     timeline,
     triage,
@@ -510,6 +518,7 @@ def _credentials_breach(story: Story) -> str:
     numbers = _findings_and_statement(story, key, start)
     _obligation_facts(story, key, start)
     _contract_notice_filed(story, key, start)
+    numbers.append(_scoping_run(story, key, start))
     _scoped_statement(story, key, start, numbers)
     _materiality(story, key)
     return key
@@ -778,11 +787,167 @@ def _contract_notice_filed(story: Story, key: str, start: datetime) -> None:
     )
 
 
+# Scoping: CloudTrail from the customers who shared theirs, generated with a planted attack.
+LOGS_DIR = "demo-logs"
+COLLECTOR = ("198.51.100.10", "198.51.100.11", "198.51.100.12")
+COLLECTOR_AGENT = "northwind-collector/4.2 (+https://northwind.example/integration)"
+ATTACKER_IP = "203.0.113.7"
+NAMED_CUSTOMERS = {"kestrel": "Kestrel Freight", "harborview": "Harborview Health",
+                   "lindgren": "Lindgren Logistik"}  # fmt: skip
+IOCS = f"""\
+# What the report gave us: the address and the client that used the customer's key.
+indicators:
+  - {{type: ip, value: {ATTACKER_IP}, label: "in the customer's report"}}
+  - {{type: user_agent, value: python-requests, match: substring}}
+"""
+
+
+@dataclass(frozen=True)
+class _Account:
+    customer: str
+    account: str
+    key: str
+
+
+def _accounts(rng: random.Random) -> list[_Account]:
+    names = [*NAMED_CUSTOMERS, *(f"customer-{n:02d}" for n in range(1, 38))]
+    made = []
+    for name in names:
+        account = "".join(rng.choice("0123456789") for _ in range(12))
+        key = "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+        made.append(_Account(name, account, key))
+    return made
+
+
+def _event(
+    rng: random.Random, at: datetime, who: _Account, name: str, ip: str, agent: str, **extra: object
+) -> dict[str, object]:
+    source = (
+        "s3.amazonaws.com" if name in ("ListBuckets", "GetObject") else "monitoring.amazonaws.com"
+    )
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDA" + who.key[4:],
+            "arn": f"arn:aws:iam::{who.account}:user/northwind-integration",
+            "accountId": who.account,
+            "accessKeyId": who.key,
+            "userName": "northwind-integration",
+        },
+        "eventTime": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": ip,
+        "userAgent": agent,
+        "eventID": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "readOnly": True,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": who.account,
+        **extra,
+    }
+
+
+def write_logs(directory: Path, start: datetime) -> Path:
+    """CloudTrail of 40 customer accounts over two days, one file per day, in which the
+    attacker used three customers' integration keys from one address; and the indicators
+    file. Deterministic for a given ``start`` (the moment the incident was declared)."""
+    rng = random.Random(2016)  # noqa: S311 - demo data, not a secret
+    accounts = _accounts(rng)
+    by_name = {a.customer: a for a in accounts}
+    events: list[dict[str, object]] = []
+    first = (start - timedelta(hours=48)).replace(minute=0, second=0)
+    for hour in range(48):
+        for who in accounts:
+            at = first + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
+            name = rng.choice(("GetMetricData", "GetMetricData", "ListMetrics", "ListBuckets"))
+            events.append(_event(rng, at, who, name, rng.choice(COLLECTOR), COLLECTOR_AGENT))
+    agent = "python-requests/2.31.0"
+    attack = [
+        ("kestrel", timedelta(hours=-47, minutes=12), ["ListBuckets"]),
+        ("harborview", timedelta(hours=-26, minutes=40), ["ListBuckets", "GetObject"]),
+        ("lindgren", timedelta(hours=-1, minutes=-5), ["ListBuckets", "GetObject", "GetObject"]),
+    ]
+    for customer, offset, names in attack:
+        for n, name in enumerate(names):
+            extra: dict[str, object] = {}
+            if name == "GetObject":
+                extra["requestParameters"] = {
+                    "bucketName": f"{customer}-exports",
+                    "key": f"billing/2026-{8 + n:02d}.csv",
+                }
+            at = start + offset + timedelta(minutes=2 * n)
+            events.append(_event(rng, at, by_name[customer], name, ATTACKER_IP, agent, **extra))
+    events.sort(key=lambda e: str(e["eventTime"]))
+    trail = directory / "cloudtrail"
+    trail.mkdir(parents=True, exist_ok=True)
+    days: dict[str, list[dict[str, object]]] = {}
+    for event in events:
+        days.setdefault(str(event["eventTime"])[:10], []).append(event)
+    for day, records in days.items():
+        (trail / f"customers-{day}.json").write_text(
+            json.dumps({"Records": records}, separators=(",", ":")), encoding="utf-8"
+        )
+    iocs = directory / "iocs.yaml"
+    iocs.write_text(IOCS, encoding="utf-8")
+    return iocs
+
+
+def _scoping_run(story: Story, key: str, start: datetime) -> int:
+    """`candor scope run` over the customers' CloudTrail: which keys the attacker used."""
+    directory = story.app.settings.home / LOGS_DIR
+    iocs = write_logs(directory, start)
+    found, skipped = log_files.discover(SourceKind.CLOUDTRAIL, [str(directory / "cloudtrail")])
+    plan = scoping.plan(
+        source=SourceKind.CLOUDTRAIL, files=found, indicators=load_indicators(iocs), skipped=skipped
+    )
+    engine = make_engine("duckdb")
+    try:
+        result = scoping.run(engine, plan)
+    finally:
+        engine.close()
+    names = {a.account: a.customer for a in _accounts(random.Random(2016))}  # noqa: S311
+    used = sorted(NAMED_CUSTOMERS.get(names[a.account or ""], "?") for a in result.accounts)
+    first = result.first_seen or start
+    summary = (
+        f"Scoping over {result.events_scanned:,} CloudTrail events of "
+        f"{len(names)} customer accounts: {result.events_matched} calls from {ATTACKER_IP} "
+        f"(python-requests) used the integration keys of {len(result.accounts)} customers "
+        f"({', '.join(used)}); the first {round((start - first).total_seconds() / 3600)} hours "
+        "before the report."
+    )
+    ctx = story.at(start + timedelta(hours=19, minutes=45))
+    number, _ = impact.add_finding(
+        ctx,
+        _as("tomas"),
+        key,
+        summary=summary,
+        source="candor scope run (CloudTrail)",
+        evidence_ref=f"candor scope run --source cloudtrail {LOGS_DIR}/cloudtrail "
+        f"--iocs {LOGS_DIR}/iocs.yaml",
+    )
+    obligations.record_facts(
+        ctx,
+        _as("tomas"),
+        key,
+        {"affected_customers": sorted(names[a.account or ""] for a in result.accounts)},
+        source="scoping",
+        reason="scoping: the customers whose keys were used",
+    )
+    return number
+
+
 def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int]) -> None:
     ctx = story.at(start + timedelta(hours=20))
     impact.review_finding(
         ctx, _as("tomas"), key, numbers[1],
         changes_customer_impact="yes", new_access_path="no", new_data="no",
+    )  # fmt: skip
+    impact.review_finding(
+        ctx, _as("tomas"), key, numbers[3],
+        changes_customer_impact="yes", new_access_path="no", new_data="no",
+        note="Narrows who must rotate now: three keys were used, the rest only read.",
     )  # fmt: skip
     impact.save_version(
         ctx,
@@ -793,8 +958,8 @@ def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int
         sections={
             "who_is_affected": {
                 "text": "412 customers' keys were read. Three were used: "
-                "Lindgren Logistik, Harborview Health and one more US "
-                "customer.",
+                "Lindgren Logistik, Harborview Health and Kestrel "
+                "Freight.",
                 "confidence": "confirmed",
             },
             "not_affected": {
@@ -807,7 +972,7 @@ def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int
             "access is suspended.",
         },
         affected={"customers": 412, "confidence": "confirmed"},
-        findings=[numbers[1]],
+        findings=[numbers[1], numbers[3]],
     )
     ctx = story.at(story.end - timedelta(hours=5))
     impact.add_finding(

@@ -67,8 +67,19 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     view = impact.findings(ctx, SYSTEM, breach.key)
     states = sorted(f.state.value for _, _, f in view.findings)
     assert states == sorted(
-        [FindingState.INTEGRATED, FindingState.INTEGRATED, FindingState.DISMISSED, FindingState.NEW]
+        [
+            FindingState.INTEGRATED,
+            FindingState.INTEGRATED,
+            FindingState.INTEGRATED,
+            FindingState.DISMISSED,
+            FindingState.NEW,
+        ]
     )
+    # the scoping run over the generated CloudTrail found the planted attack: 3 keys, 6 calls
+    scoped = next(f for _, _, f in view.findings if f.source == "candor scope run (CloudTrail)")
+    assert "6 calls from 203.0.113.7" in scoped.summary
+    assert "(Harborview Health, Kestrel Freight, Lindgren Logistik)" in scoped.summary
+    assert (tmp_path / demo.LOGS_DIR / "iocs.yaml").exists()
     assert view.status.overdue, "one finding waits past the review cadence"
 
     # obligations computed from the profile, with deadlines still ahead (live countdowns)
@@ -77,6 +88,8 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     assert "org-contract-harborview-baa" in rules and "org-insurance-cyber-policy" in rules
     assert any(r.startswith("eu-gdpr") for r in rules)
     assert any(r.startswith("us-sec") for r in rules)
+    facts = obligations.facts_history(ctx, SYSTEM, breach.key)[-1].facts
+    assert facts["affected_customers"].source.value == "scoping"
     filed = [o.computed.rule_id for o in overview.obligations if o.filing is not None]
     assert filed == ["org-contract-lindgren-dpa"]
     ahead = [o for o in overview.obligations if o.computed.deadline and o.computed.deadline > now]
