@@ -408,36 +408,60 @@ def _closed_token_leak(story: Story) -> str:
 
 
 def _tabletop(story: Story) -> str:
-    """A finished tabletop of the ransomware scenario, three weeks ago, with its decisions."""
+    """A finished tabletop of the ransomware scenario, three weeks ago: some expectations met,
+    some late, some missed, so its after-action report has something to teach."""
     entry = prepare_files.load_scenarios().require().get("ransomware-build-server")
     scenario = entry.value
     started = story.end - timedelta(days=21, hours=2)
     ctx = story.at(started)
     ex = exercises.start(ctx, _as("maria"), scenario, entry.data)
     _, incident = exercises.get(ctx, _as("maria"), ex.key)
-    ctx = story.at(started + timedelta(minutes=4))
-    incidents.assign_role(ctx, _as("maria"), incident.key, "incident_lead", "sam")
-    incidents.assign_role(ctx, _as("sam"), incident.key, "technical_lead", "tomas")
-    incidents.assign_role(ctx, _as("sam"), incident.key, "scribe", "priya")
-    decisions = {
-        20: (
-            "Call counsel and the insurer before any vendor outside the panel",
-            ["insurer-and-counsel"],
-        ),
-        40: (
-            "Revoke the release-signing key and re-sign from the offline backup",
-            ["signing-key-decision"],
-        ),
-    }
-    for inject in scenario.injects[1:]:
-        ctx = story.at(started + timedelta(minutes=inject.at))
-        exercises.release(ctx, _as("maria"), ex.key)
-        if inject.at in decisions:
-            text, meets = decisions[inject.at]
-            ctx = story.at(started + timedelta(minutes=inject.at + 3))
-            exercises.decide(ctx, _as("sam"), ex.key, text, meets=meets)
-    ctx = story.at(started + timedelta(minutes=scenario.duration))
+    key = incident.key
+    book = prepare_files.load_playbooks().require().get(scenario.playbook).value
+
+    def at_minute(minute: int) -> Context:
+        return story.at(started + timedelta(minutes=minute))
+
+    def act(minute: int) -> None:
+        ctx = at_minute(minute)
+        if minute == 4:
+            incidents.assign_role(ctx, _as("maria"), key, "incident_lead", "sam")
+            incidents.assign_role(ctx, _as("sam"), key, "technical_lead", "tomas")
+            incidents.assign_role(ctx, _as("sam"), key, "scribe", "priya")
+        elif minute == 8:
+            playbooks.apply(ctx, _as("sam"), key, book)
+        elif minute == 18:
+            incidents.transition(
+                ctx, _as("sam"), key, Phase.MITIGATION, reason="build runners isolated"
+            )
+        elif minute == 23:
+            exercises.decide(
+                ctx, _as("sam"), ex.key,
+                "Call the insurer and counsel before hiring any outside firm",
+                meets=["insurer-and-counsel"],
+            )  # fmt: skip
+        elif minute == 35:
+            incidents.update(
+                ctx, _as("sam"), key, {"severity": "SEV1"},
+                reason="yesterday's signed release may be tampered with",
+            )  # fmt: skip
+        elif minute == 43:
+            exercises.decide(
+                ctx, _as("tomas"), ex.key,
+                "Revoke the signing key and publish checksums of release 4.12.0",
+                meets=["signing-key-decision"],
+            )  # fmt: skip
+
+    releases = {inject.at for inject in scenario.injects[1:]}
+    for minute in sorted(releases | {4, 8, 18, 23, 35, 43}):
+        if minute in releases:
+            exercises.release(at_minute(minute), _as("maria"), ex.key)
+        act(minute)
+    ctx = at_minute(scenario.duration)
     exercises.end(ctx, _as("maria"), ex.key)
+    ctx = at_minute(scenario.duration + 5)
+    incidents.transition(ctx, _as("sam"), key, Phase.POST_INCIDENT, reason="tabletop over")
+    incidents.transition(ctx, _as("sam"), key, Phase.CLOSED, reason="debrief held")
     return ex.key
 
 

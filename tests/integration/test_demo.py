@@ -14,6 +14,7 @@ from pathlib import Path
 from candor import bootstrap, config, demo
 from candor.adapters.db import migrate
 from candor.domain.access import SYSTEM
+from candor.domain.exercises import Outcome
 from candor.domain.findings import FindingState
 from candor.domain.lifecycle import Phase
 from candor.domain.reports import ReportStatus
@@ -100,11 +101,14 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     assert sum(1 for c in listed if c.details.retainer and c.details.retainer.in_place) == 2
     [exercise] = exercises.list_exercises(ctx, SYSTEM)
     assert exercise.ended_at is not None
+    after_action = exercises.report(ctx, SYSTEM, exercise.key, app.signals)
+    outcomes = {r.outcome for r in after_action.results}
+    assert {Outcome.MET, Outcome.LATE, Outcome.MISSED} <= outcomes, "something to learn"
     published = advisories.page(ctx, SYSTEM)
     assert [a.ever_published for a in published.items] == [True]
 
     closed = [i for i in incidents.list_incidents(ctx, SYSTEM) if i.phase is Phase.CLOSED]
-    assert len(closed) == 1
+    assert sorted(i.exercise for i in closed) == [False, True]  # and the tabletop's incident
     app.close()
 
 
