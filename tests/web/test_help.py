@@ -73,3 +73,15 @@ def test_links_and_pictures_work_inside_the_app(
     stranger = TestClient(web, follow_redirects=False)  # type: ignore[arg-type]
     assert stranger.get(pictures[0]).status_code in (302, 303, 401)
     assert next(n for n, p in help_pages.all_pages().items() if p.guide) == "start"
+
+
+def test_reference_pages_link_back_to_their_task_pages(browser: Callable[[str], Browser]) -> None:
+    page = browser("alice").get("/help/impact").text
+    assert 'href="/help/impact-statement"' in page  # guide/impact-statement.md
+    for path in (DOCS / "guide").glob("*.md"):
+        if path.name == "start.md":
+            continue
+        linked_from = [
+            p.name for p in DOCS.glob("*.md") if f"(guide/{path.name})" in p.read_text("utf-8")
+        ]
+        assert linked_from, f"no reference page links to the task page {path.name}"
