@@ -37,6 +37,7 @@ from candor.adapters.logs import load_indicators, make_engine
 from candor.bootstrap import Application
 from candor.config import CONFIG_NAME
 from candor.domain.access import SYSTEM, Actor, OrgRole
+from candor.domain.errors import InvalidInput, Problem
 from candor.domain.lifecycle import Phase
 from candor.domain.reports import Channel
 from candor.domain.scoping.plan import SourceKind
@@ -229,6 +230,15 @@ def load(app: Application, *, now: datetime | None = None) -> Loaded:
                     if not i.exercise
                 ],
             )
+    if ORG_RULES_FILE not in " ".join(str(r) for r in app.settings.obligations.rules):
+        raise InvalidInput(
+            Problem(
+                "the demo needs its organisation profile",
+                field="obligations",
+                hint="run `candor demo`, which writes it into candor.toml, or build the "
+                "settings with candor.demo.profile(home)",
+            )
+        )
     end = (now or app.clock.now()).astimezone(UTC).replace(microsecond=0)
     clock = StepClock(end - timedelta(days=60))
     story = Story(app, replace(ctx, clock=clock), clock, end)

@@ -11,9 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from candor import bootstrap, config, demo
 from candor.adapters.db import migrate
 from candor.domain.access import SYSTEM
+from candor.domain.errors import InvalidInput
 from candor.domain.exercises import Outcome
 from candor.domain.findings import FindingState
 from candor.domain.lifecycle import Phase
@@ -128,3 +131,12 @@ def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -
     assert toml.count("[obligations]") == 1
     assert 'sectors = ["sec_registrant", "hipaa_business_associate"]' in toml
     assert (tmp_path / "demo" / demo.ORG_RULES_FILE).exists()
+
+
+def test_the_demo_refuses_a_workspace_without_its_profile(tmp_path: Path) -> None:
+    app = bootstrap.build(config.Settings(home=tmp_path))
+    migrate.upgrade(app.engine)
+    with pytest.raises(InvalidInput, match="organisation profile"):
+        demo.load(app)
+    assert incidents.list_incidents(app.context, SYSTEM) == []  # nothing half-loaded
+    app.close()
