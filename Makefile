@@ -18,7 +18,7 @@ DEMO_HOME := $(CURDIR)/.demo
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint typecheck contracts pytest install serve browsers pgclient clean bench docs
+.PHONY: help demo test lint typecheck contracts pytest install serve browsers pgclient clean bench docs screenshots
 
 help:
 	@echo "make demo   install, load the demo workspace and serve it on http://127.0.0.1:8000"
@@ -72,6 +72,11 @@ demo: install
 
 docs: install
 	$(RUN) python -m candor.docsgen
+
+# The guide's pictures (docs/guide/img/), taken by the browser tests: `shot(page, name, guide=…)`
+screenshots: install browsers
+	rm -f docs/guide/img/*.png
+	CANDOR_GUIDE_SCREENSHOTS=$(CURDIR)/docs/guide/img $(RUN) pytest tests/browser -q -p no:cacheprovider
 
 bench: install
 	@echo "Benchmarks: see bench/README.md; each prints its figures and the peer's."

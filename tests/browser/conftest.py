@@ -1,6 +1,9 @@
 """A live Candor server on loopback and Debian's Chromium driven by Playwright.
 
-Screenshots of every page a test visits are saved under ``test-artifacts/screenshots/``.
+Screenshots of every page a test visits are saved under ``test-artifacts/screenshots/``. The
+user guide's pictures come from here too: ``shot(page, name, guide="file-name")`` also writes
+``docs/guide/img/file-name.png`` when ``CANDOR_GUIDE_SCREENSHOTS`` names that directory
+(``make screenshots`` sets it), so the guide always shows the product as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,7 @@ from tests.web.conftest import PASSWORD, seed_users
 
 CHROMIUM = os.environ.get("CANDOR_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+GUIDE_SHOTS = os.environ.get("CANDOR_GUIDE_SCREENSHOTS", "")
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +57,25 @@ def live_server() -> Iterator[LiveServer]:
         yield server
 
 
+class ShiftedClock:
+    """The real time plus an offset a test moves forward: "five hours later" without waiting."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
 @contextmanager
-def serving(**settings_values: Any) -> Iterator[LiveServer]:
+def serving(clock: ShiftedClock | None = None, **settings_values: Any) -> Iterator[LiveServer]:
     """A server on a fresh workspace with these settings, stopped and removed afterwards."""
     home = Path(tempfile.mkdtemp(prefix="candor-browser-"))
     settings = config.Settings(home=home, **settings_values)
-    application = bootstrap.build(settings, hasher=fast_hasher())
+    application = bootstrap.build(settings, hasher=fast_hasher(), clock=clock)
     migrate.upgrade(application.engine)
     seed_users(application)
     port = free_port()
@@ -119,10 +137,16 @@ class Shots:
         self.count = 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, page: Page, name: str) -> Path:
+    def __call__(self, page: Page, name: str, *, guide: str = "") -> Path:
+        """Save a full-page screenshot; with ``guide``, also the visible part of the page as
+        the guide's picture of that name (when ``CANDOR_GUIDE_SCREENSHOTS`` is set)."""
         self.count += 1
         path = ARTIFACTS / f"{self.test}-{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        if guide and GUIDE_SHOTS:
+            target = Path(GUIDE_SHOTS) / f"{guide}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(target), animations="disabled", caret="hide")
         return path
 
 

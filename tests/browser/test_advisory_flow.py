@@ -50,7 +50,7 @@ def test_create_publish_download_and_read_in_public(
     page.get_by_label("Fixed in, row 1, vulnerability 1").fill("1.4.2")
     page.get_by_label("Kind of remediation, row 1, vulnerability 1").select_option("vendor_fix")
     page.get_by_label("Remediation details, row 1, vulnerability 1").fill("Upgrade to 1.4.2.")
-    shot(page, "advisory-form")
+    shot(page, "advisory-form", guide="advisory-form")
     page.get_by_role("button", name="Create draft").click()
     expect(page.get_by_role("status")).to_have_text("Advisory created as a draft.")
     key = page.locator("h1 .key").inner_text()
@@ -66,7 +66,7 @@ def test_create_publish_download_and_read_in_public(
     page.get_by_role("button", name="Publish revision").click()
     expect(page.get_by_role("status")).to_have_text("Revision published.")
     expect(page.locator("#revisions")).to_contain_text("Initial publication.")
-    shot(page, "advisory-published")
+    shot(page, "advisory-published", guide="advisory-published")
 
     with page.expect_download() as caught:
         page.get_by_role("link", name="Download CSAF").click()
@@ -84,7 +84,7 @@ def test_create_publish_download_and_read_in_public(
     )
     expect(public.locator("table.scores")).to_contain_text("9.1")
     expect(public.locator(".revisions")).to_contain_text("Initial publication.")
-    shot(public, "advisory-public")
+    shot(public, "advisory-public", guide="advisory-public")
     csaf_link = public.get_by_role("link", name=re.compile(r"^CSAF 2\.0"))
     href = csaf_link.get_attribute("href")
     assert href == f"/advisories/public/{key}/csaf.json"

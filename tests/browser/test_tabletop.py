@@ -116,7 +116,7 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
         key = alice.locator("h1 .key").inner_text()
         assert re.fullmatch(r"EX-\d{4}-\d+", key)
         expect(alice.get_by_role("button", name="Release inject 2")).to_be_visible()
-        shot(alice, "facilitator-started")
+        shot(alice, "facilitator-started", guide="tabletop-facilitator")
 
         # the participants find it and read the first inject, not the second
         bob.get_by_role("link", name="Exercises", exact=True).click()
@@ -125,7 +125,7 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
         expect(bob.locator("#inject-1")).to_contain_text("An encrypted e-mail from a customer")
         expect(bob.locator("#inject-1")).to_contain_text("cloud keys")
         expect(bob.locator("#inject-2")).to_have_count(0)
-        shot(bob, "participant-inject-1")
+        shot(bob, "participant-inject-1", guide="tabletop-participant")
         carol.goto(f"{live_server.url}/exercises/{key}")
         expect(carol.get_by_role("link", name="Facilitator view")).to_have_count(0)
         assert carol.goto(f"{live_server.url}/exercises/{key}/facilitate").status == 403
@@ -232,7 +232,7 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
         expect(report.locator("#score strong")).to_have_text(f"{round(100 * 8 / 11)}%")
         expect(report.get_by_role("heading", name="Lessons")).to_be_visible()
         expect(report.locator("body")).to_contain_text("Missed — comms lead assigned")
-        shot(report, "after-action-report")
+        shot(report, "after-action-report", guide="tabletop-report")
     finally:
         for page in (alice, bob, carol):
             page.context.close()
@@ -271,7 +271,7 @@ def test_prepare_pages_in_the_browser(
         page.get_by_role("button", name="Mark verified today").click()
         notice(page, "Contact marked as verified today.")
         page.get_by_role("link", name="Contacts", exact=True).first.click()
-        shot(page, "contacts")
+        shot(page, "contacts", guide="contacts")
 
         page.get_by_role("link", name="Declare", exact=True).click()
         page.get_by_label("Title").fill("API token found in a public repository")
@@ -284,7 +284,7 @@ def test_prepare_pages_in_the_browser(
 
         page.get_by_role("link", name="Readiness", exact=True).click()
         expect(page.locator("#check-insurer_notice .status")).to_have_text("pass")
-        shot(page, "readiness")
+        shot(page, "readiness", guide="readiness")
         page.get_by_role("link", name="Dashboard", exact=True).click()
         expect(page.locator(".panel").filter(has_text="Readiness")).to_be_visible()
         shot(page, "dashboard-readiness")

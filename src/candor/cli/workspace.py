@@ -107,6 +107,9 @@ def demo(
             timezone="America/New_York",
             database_url=None,
         )
+    if demo_data.configure(target) and state.app is not None:
+        state.app.close()  # the organisation profile was added: read the settings again
+        state.app = None
     app = application()
     migrate.upgrade(app.engine)
     loaded = demo_data.load(app)
