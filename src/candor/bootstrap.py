@@ -37,6 +37,7 @@ from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
 from candor.services.ports_prepare import Signals
+from candor.services.retros import RetroActionItems
 
 
 class NotInitialised(CandorError):
@@ -91,6 +92,7 @@ class Application:
             untracked.signals(),
             impact=impact.ImpactRecords(),
             obligations=TrackedObligationRecords(),
+            action_items=RetroActionItems(),
         )
 
     @cached_property

@@ -198,6 +198,18 @@ def test_bad_input_names_every_field_and_changes_nothing(ctx: Context) -> None:
     assert actions(ctx, "retro") == ["retro.start"]
 
 
+def test_readiness_counts_overdue_items_without_naming_restricted_ones(ctx: Context) -> None:
+    open_key, secret = declare(ctx), declare(ctx, confidentiality="restricted")
+    for key, title in ((open_key, "Rotate the CI token"), (secret, "Audit the HR exports")):
+        retros.start(ctx, ALICE, key)
+        retros.add_action_item(ctx, ALICE, key, title=title, kind="prevent", due_on="2026-11-01")
+    with ctx.uow() as uow:
+        items = retros.RetroActionItems().action_items(uow)
+    titles = sorted(i.title for i in items)
+    assert titles == ["Rotate the CI token", "an item of a restricted incident"]
+    assert all(i.is_overdue(NOW) for i in items)
+
+
 def test_a_stale_edit_is_a_conflict(ctx: Context) -> None:
     key = declare(ctx)
     retros.start(ctx, ALICE, key)

@@ -23,10 +23,11 @@ from candor.domain.incidents import Incident
 from candor.domain.milestones import Moment
 from candor.domain.retros import ActionItem, Retro, RetroStatus, Review
 from candor.domain.timeline import Entry, EntryKind
+from candor.domain.vocabulary import Confidentiality
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.learn_metrics import facts_in, visible_retros
-from candor.services.ports import UnitOfWork
+from candor.services.ports import IncidentFilter, UnitOfWork
 from candor.services.ports_impact import with_impact
 from candor.services.ports_learn import LearnUnitOfWork, with_learn
 
@@ -401,3 +402,25 @@ def action_items(
             r.item.seq,
         ),
     )
+
+
+class RetroActionItems:
+    """What readiness reads: every action item of every stored retro (``ActionItemRecords``).
+
+    Readiness is one workspace-wide score that everyone signed in reads, and it names overdue
+    items by title; the items of restricted incidents count, under a title that says only that.
+    """
+
+    def action_items(self, uow: UnitOfWork) -> list[ActionItem]:
+        restricted = {
+            i.id
+            for i in uow.incidents.list(IncidentFilter(see_all=True, limit=1_000_000))
+            if i.confidentiality is Confidentiality.RESTRICTED
+        }
+        return [
+            replace(a, title="an item of a restricted incident")
+            if r.incident_id in restricted
+            else a
+            for r in with_learn(uow).retros.all()
+            for a in r.action_items
+        ]

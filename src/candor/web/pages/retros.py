@@ -77,7 +77,21 @@ def _section(request: Request, caller: Caller, incident: Incident) -> dict[str, 
     }
 
 
+def _overdue_panel(request: Request, caller: Caller) -> dict[str, Any] | None:
+    rows = retros.action_items(context(request), caller.actor, open_only=True)
+    late = [r for r in rows if r.overdue]
+    if not late:
+        return None
+    return {
+        "title": "Overdue action items",
+        "template": "actions_panel.html",
+        "rows": late[:10],
+        "total": len(late),
+    }
+
+
 incident_pages.INCIDENT_SECTIONS.append(_section)
+incident_pages.DASHBOARD_PANELS.append(_overdue_panel)
 
 
 def retro_page(
