@@ -386,3 +386,30 @@ def test_veris_export_import_and_classification(ctx: Context) -> None:
         exports.veris_record(ctx, ALICE, "INC-2026-999")
     with pytest.raises(PermissionDenied):
         exports.veris_record(ctx, VIEWER, key)
+
+
+VCDB = FIXTURES / "samples" / "veris" / "vcdb-records"
+
+
+def test_vcdb_records_import_as_incidents_and_export_again(ctx: Context) -> None:
+    records = sorted(p for p in VCDB.iterdir() if p.suffix.lower() == ".json")
+    assert len(records) == 4
+    for path in records:
+        data = json.loads(path.read_text("utf-8"))
+        key = exports.veris_import(ctx, ALICE, data, file=path.name)
+        out = exports.veris_record(ctx, ALICE, key)
+        assert veris.validate(out) == []
+        want = veris.essentials(veris.reexport(veris.import_record(data), now=NOW))
+        got = veris.essentials(out)
+        want.pop("incident_id"), got.pop("incident_id")  # a new record of our own incident
+        assert got == want, path.name
+    before = len(incidents.list_incidents(ctx, ALICE))
+    invalid = sorted((FIXTURES / "samples" / "veris" / "invalid-by-design").glob("*.json"))
+    cases = [json.loads(p.read_text("utf-8")) for p in invalid]
+    refused = [(p, c["incident"]) for p, c in zip(invalid, cases, strict=True)]
+    assert len(refused) == 222
+    for path, record in refused:
+        with pytest.raises(InvalidInput) as caught:
+            exports.veris_import(ctx, ALICE, record, file=path.name)
+        assert all(p.field and p.file == path.name for p in caught.value.problems), path.name
+    assert len(incidents.list_incidents(ctx, ALICE)) == before  # nothing declared

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from candor.cli.app import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -141,3 +141,40 @@ def test_indicators_stix_and_veris(cli: Run, tmp_path: Path) -> None:
     code, out, err = cli("veris", "declare", str(sample))
     assert code == 0, err
     assert "Declared INC-" in out
+
+
+def test_a_real_scoping_run_feeds_indicators_and_first_activity(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    iocs = tmp_path / "iocs.yaml"
+    iocs.write_text("indicators:\n  - {type: aws_access_key_id, value: ASIA5FLZVX4OPVKKVBMX}\n")
+    scan = tmp_path / "scan.json"
+    code, _, err = cli(
+        "scope",
+        "run",
+        "--source",
+        "cloudtrail",
+        "../shared/fixtures/logs/cloudtrail/otrf-ec2-s3-exfiltration",
+        "--iocs",
+        str(iocs),
+        "--out-json",
+        str(scan),
+    )
+    assert code == 0, err
+    key = json.loads(
+        cli("incident", "declare", "Stolen key", "--detected-at", "2020-09-14T03:00:00Z", "--json")[
+            1
+        ]
+    )["key"]
+    code, out, err = cli("indicator", "import", key, str(scan), "--tlp", "amber")
+    assert code == 0, err
+    listed = json.loads(cli("indicator", "list", key, "--json")[1])
+    key_row = next(i for i in listed if i["type"] == "aws_access_key_id")
+    assert key_row["sightings"] == 11 and key_row["source"] == "scoping"
+    assert key_row["first_seen"].startswith("2020-09-14T01:")
+    measured = json.loads(cli("metrics", "--incident", key, "--json")[1])
+    assert measured["times"]["time_to_detect"]["from"] == key_row["first_seen"]
+    code, out, err = cli("stix", "export", key)
+    assert code == 0, err
+    assert any(o["type"] == "sighting" for o in json.loads(out)["objects"])

@@ -167,6 +167,7 @@ def classification_of(data: Mapping[str, Any] | None) -> veris.Classification:
 
 
 CLASSIFICATION_KEYS = (
+    "timeline",  # kept from an imported record: VERIS dates may be only a year or a month
     "actor",
     "action",
     "asset",
@@ -196,26 +197,33 @@ def classify(ctx: Context, actor: Actor, key: str, data: Any) -> None:
             ]
         )
     found = sharing.get(ctx, actor, key)
+    _record(ctx, actor, key, found, data)  # raises InvalidInput naming each field
+    sharing.save_classification(ctx, actor, key, data)
+
+
+def _record(
+    ctx: Context, actor: Actor, key: str, found: sharing.Sharing, data: Mapping[str, Any] | None
+) -> dict[str, Any]:
     facts = learn_metrics.incident_facts(ctx, actor, key)
-    veris.incident_record(  # raises InvalidInput naming each field
+    record = veris.incident_record(
         found.incident,
         classification_of(data),
         now=ctx.clock.now(),
         first_activity_at=facts.first_activity_at,
     )
-    sharing.save_classification(ctx, actor, key, data)
+    kept = (data or {}).get("timeline")
+    if kept:
+        record["timeline"] = dict(kept)
+        problems = veris.validate(record)
+        if problems:
+            raise InvalidInput(problems)
+    return record
 
 
 def veris_record(ctx: Context, actor: Actor, key: str) -> dict[str, Any]:
     found = sharing.get(ctx, actor, key)
     require_write(actor, found.incident)
-    facts = learn_metrics.incident_facts(ctx, actor, key)
-    record = veris.incident_record(
-        found.incident,
-        classification_of(found.classification),
-        now=ctx.clock.now(),
-        first_activity_at=facts.first_activity_at,
-    )
+    record = _record(ctx, actor, key, found, found.classification)
     sharing.record_export(
         ctx, actor, found.incident, what="veris", after={"incident_id": record["incident_id"]}
     )
@@ -236,12 +244,12 @@ def veris_import(ctx: Context, actor: Actor, data: Any, *, file: str | None = No
         ctx,
         actor,
         title=item.title,
-        summary=item.summary
-        + f"\n\nImported from VERIS record {item.incident_id} (schema {item.schema_version}).",
+        summary=item.summary,
         kind=item.kind,
         severity=item.severity,
     )
     classification = {
+        "timeline": {"incident": item.occurred.as_dict(), **item.timeline},
         "actor": dict(c.actor),
         "action": dict(c.action),
         "asset": dict(c.asset),
