@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
+
+from docx import Document
+from pypdf import PdfReader
 
 from tests.web.conftest import Browser
 from tests.web.test_pages import declare
@@ -54,6 +58,15 @@ def test_retro_chains_actions_reports_and_the_actions_page(
         for fmt in ("md", "docx", "pdf"):
             got = alice.get(f"/incidents/{key}/reports/{kind}.{fmt}?privileged=true")
             assert got.status_code == 200, (kind, fmt, got.text[:300])
+    pdf = PdfReader(
+        io.BytesIO(alice.get(f"/incidents/{key}/reports/retro.pdf?privileged=true").content)
+    )
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    for heading in ("Five whys", "Action items", "A token leaked", "PRIVILEGED"):
+        assert heading in text, heading
+    docx = Document(io.BytesIO(alice.get(f"/incidents/{key}/reports/retro.docx").content))
+    headings = [p.text for p in docx.paragraphs if p.style.name.startswith("Heading")]
+    assert "Five whys" in headings and "Action items" in headings
     md = alice.get(f"/incidents/{key}/reports/retro.md?privileged=true").text
     assert "PRIVILEGED" in md and "A token leaked" in md
     writeup = alice.get(f"/incidents/{key}/reports/writeup.md").text
