@@ -17,7 +17,7 @@ from typing import Any
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.indicators import Indicator, IndicatorType, Source, Tlp, indicator
 from candor.domain.scoping.indicators import parse_ipv4_lenient
-from candor.domain.vocabulary import parse_instant
+from candor.domain.vocabulary import parse_enum, parse_instant
 
 SCOPING_TYPES = {"aws_access_key_id", "ip", "cidr", "user_agent", "principal_arn"}
 
@@ -74,6 +74,8 @@ def from_scoping_result(data: Any, *, tlp: Tlp | str) -> list[Indicator]:
                 hint="write one with `candor scope run … --out-json FILE`",
             )
         )
+    # one level for the whole import, checked once (not once per row)
+    tlp = parse_enum(Tlp, str(tlp).lower().removeprefix("tlp:"), field="tlp")
     problems: list[Problem] = []
     found: dict[tuple[IndicatorType, str], Indicator] = {}
 
