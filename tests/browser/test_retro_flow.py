@@ -115,8 +115,10 @@ def test_retro_with_chains_actions_and_the_metrics_page(
     )
     page.get_by_label("What went well (one per line)").fill("Paging reached the lead in minutes")
     page.get_by_label("Where we got lucky (one per line)").fill("The token could only read")
+    page.get_by_label(re.compile(r"^#4 .* Filed: obligation")).check()  # from the timeline
     page.get_by_role("button", name="Save the retro").click()
     expect(page.get_by_role("status")).to_have_text("Retro saved.")
+    expect(page.locator(".retro-timeline")).to_contain_text("(entry #4)")
     page.get_by_role("button", name="Send for review").click()
     expect(page.locator("strong.retro-status")).to_have_text("in review")
     shot(page, "retro")

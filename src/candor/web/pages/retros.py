@@ -118,6 +118,8 @@ def retro_page(
         users=accounts.list_users(ctx, caller.actor),
         now=ctx.clock.now(),
         chosen_entries={i.entry for i in view.retro.timeline if i.entry} if view.retro else set(),
+        # the retro's own bookkeeping on the timeline is not part of the story it tells
+        entries=[e for e in view.entries if not (isinstance(e.data, dict) and "retro" in e.data)],
         error=error,
         problems=problems or [],
         failed_form=failed_form,
