@@ -54,7 +54,7 @@ def test_retro_chains_actions_reports_and_the_actions_page(
     assert "Secret scanning" in actions and "overdue by" in actions
     dashboard = alice.get("/").text
     assert "Overdue action items" in dashboard and "Secret scanning" in dashboard
-    for kind in ("incident", "retro", "writeup"):
+    for kind in ("incident", "retro", "counsel", "writeup"):
         for fmt in ("md", "docx", "pdf"):
             got = alice.get(f"/incidents/{key}/reports/{kind}.{fmt}?privileged=true")
             assert got.status_code == 200, (kind, fmt, got.text[:300])
