@@ -12,6 +12,7 @@ import pytest
 from candor import config
 from candor.adapters.export import learn as exports
 from candor.adapters.export import stix, veris
+from candor.adapters.export.document import to_markdown
 from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.retro_rules import default_policy
 from candor.domain.audit import AuditFilter
@@ -413,3 +414,26 @@ def test_vcdb_records_import_as_incidents_and_export_again(ctx: Context) -> None
             exports.veris_import(ctx, ALICE, record, file=path.name)
         assert all(p.field and p.file == path.name for p in caught.value.problems), path.name
     assert len(incidents.list_incidents(ctx, ALICE)) == before  # nothing declared
+
+
+def test_the_public_writeup_hides_names_and_configured_internal_hosts(ctx: Context) -> None:
+    key = declare(ctx)
+    retros.start(ctx, ALICE, key)
+    retros.revise(
+        ctx,
+        ALICE,
+        key,
+        {
+            "summary": "bob found the token on build.corp.example.com and told alice.",
+            "contributing_factors": ["The CI runner at 10.0.4.7 kept tokens for a year"],
+        },
+    )
+    doc, counts = exports.document(
+        ctx, ALICE, key, "writeup", internal_domains=["corp.example.com"]
+    )
+    text = to_markdown(doc)
+    for secret in ("bob", "alice", "build.corp.example.com", "10.0.4.7"):
+        assert secret not in text, secret
+    assert counts and counts["[internal host]"] == 1 and counts["[person]"] == 2
+    plain, _ = exports.document(ctx, ALICE, key, "writeup")
+    assert "build.corp.example.com" in to_markdown(plain)  # only the configured domains

@@ -12,7 +12,6 @@ from rich.table import Table
 from candor.adapters import yamlfile
 from candor.adapters.export import learn as exports
 from candor.adapters.formatting import duration, margin, when
-from candor.adapters.retro_rules import default_policy
 from candor.cli.common import JSON_OPTION, actor, application, console, print_json
 from candor.domain.errors import InvalidInput, Problem, RuleFileError
 from candor.domain.metrics import MEASURE_LABELS
@@ -26,7 +25,8 @@ app.add_typer(action_app, name="action", help="Action items of the retro.")
 
 
 def _show(key: str, json: bool) -> None:
-    view = retros.get(application().context, actor(), key, policy=default_policy())
+    app_ = application()
+    view = retros.get(app_.context, actor(), key, policy=app_.blameless_policy)
     if json:
         print_json(views_learn.retro_view(view))
         return

@@ -8,7 +8,7 @@ that leaves the workspace is audited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -20,6 +20,7 @@ from candor.adapters.export.writeup import public_writeup
 from candor.adapters.retro_rules import default_policy
 from candor.domain.access import Actor, require_write
 from candor.domain.errors import InvalidInput, Problem
+from candor.domain.fivewhys import BlamelessPolicy
 from candor.domain.indicators import Tlp
 from candor.domain.redact import Scrubber
 from candor.domain.vocabulary import parse_enum
@@ -49,7 +50,14 @@ class Download:
 
 
 def document(
-    ctx: Context, actor: Actor, key: str, kind: Kind | str, *, privileged: bool = False
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    kind: Kind | str,
+    *,
+    privileged: bool = False,
+    policy: BlamelessPolicy | None = None,
+    internal_domains: Sequence[str] = (),
 ) -> tuple[Document, Mapping[str, int] | None]:
     chosen = parse_enum(Kind, kind, field="kind")
     now = ctx.clock.now()
@@ -72,14 +80,14 @@ def document(
             ),
             None,
         )
-    view = retros.get(ctx, actor, key, policy=default_policy())
+    view = retros.get(ctx, actor, key, policy=policy or default_policy())
     retro = retros.require(view)
     if chosen is Kind.RETRO:
         doc = reports.retro_report(
             retro, incident=incident, review=view.review, privileged=privileged, generated_at=now
         )
         return doc, None
-    scrubber = Scrubber(people=view.people, internal_domains=())
+    scrubber = Scrubber(people=view.people, internal_domains=internal_domains)
     doc, counts = public_writeup(
         retro, incident=incident, organisation=ctx.organization, scrubber=scrubber
     )
@@ -94,13 +102,23 @@ def download(
     fmt: reports.Format | str,
     *,
     privileged: bool = False,
+    policy: BlamelessPolicy | None = None,
+    internal_domains: Sequence[str] = (),
 ) -> Download:
     """A report as a file, audited as an export (what, format, marking, size)."""
     try:
         chosen = reports.Format(fmt)
     except ValueError:
         raise InvalidInput(Problem("must be md, docx or pdf", field="format")) from None
-    doc, counts = document(ctx, actor, key, kind, privileged=privileged)
+    doc, counts = document(
+        ctx,
+        actor,
+        key,
+        kind,
+        privileged=privileged,
+        policy=policy,
+        internal_domains=internal_domains,
+    )
     content = reports.render(doc, chosen)
     incident = learn_metrics.incident_facts(ctx, actor, key).incident
     sharing.record_export(

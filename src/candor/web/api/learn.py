@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from candor.adapters.export import learn as exports
-from candor.adapters.retro_rules import default_policy
 from candor.services import learn_metrics, retros, sharing, views_learn
 from candor.services.context import Context
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import Caller, api_auth, application, context
 
 router = APIRouter(tags=["retros, metrics and sharing"])
 
@@ -57,22 +56,33 @@ class IndicatorIn(BaseModel):
 
 @router.get("/incidents/{key}/retro", summary="The retro, with nudges and blameless hints")
 def get_retro(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    request: Request,
+    key: str,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(context),
 ) -> dict[str, Any]:
-    return views_learn.retro_view(retros.get(ctx, caller.actor, key, policy=default_policy()))
+    policy = application(request).blameless_policy
+    return views_learn.retro_view(retros.get(ctx, caller.actor, key, policy=policy))
 
 
 @router.post("/incidents/{key}/retro", status_code=status.HTTP_201_CREATED, summary="Start")
 def start_retro(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    request: Request,
+    key: str,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(context),
 ) -> dict[str, Any]:
     retros.start(ctx, caller.actor, key)
-    return get_retro(key, caller, ctx)
+    return get_retro(request, key, caller, ctx)
 
 
 @router.patch("/incidents/{key}/retro", summary="Edit the retro")
 def edit_retro(
-    key: str, body: RetroEdit, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    request: Request,
+    key: str,
+    body: RetroEdit,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(context),
 ) -> dict[str, Any]:
     retros.revise(
         ctx,
@@ -82,15 +92,19 @@ def edit_retro(
         timeline_entries=body.timeline_entries,
         expected_version=body.version,
     )
-    return get_retro(key, caller, ctx)
+    return get_retro(request, key, caller, ctx)
 
 
 @router.post("/incidents/{key}/retro/status", summary="draft → in_review → published")
 def retro_status(
-    key: str, body: StatusIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    request: Request,
+    key: str,
+    body: StatusIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(context),
 ) -> dict[str, Any]:
     retros.set_status(ctx, caller.actor, key, body.status)
-    return get_retro(key, caller, ctx)
+    return get_retro(request, key, caller, ctx)
 
 
 @router.post(
@@ -163,6 +177,7 @@ def incident_metrics(
     response_class=Response,
 )
 def report(
+    request: Request,
     key: str,
     kind: str,
     format: str = Query("md", max_length=10),
@@ -170,7 +185,17 @@ def report(
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
 ) -> Response:
-    made = exports.download(ctx, caller.actor, key, kind, format, privileged=privileged)
+    app = application(request)
+    made = exports.download(
+        ctx,
+        caller.actor,
+        key,
+        kind,
+        format,
+        privileged=privileged,
+        policy=app.blameless_policy,
+        internal_domains=app.settings.learn.internal_domains,
+    )
     headers = {"Content-Disposition": f'attachment; filename="{made.filename}"'}
     if made.replaced is not None:
         # what the write-up's scrubber replaced, e.g. "[person]=2; [token]=1"

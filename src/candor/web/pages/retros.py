@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from candor.adapters.export import learn as exports
-from candor.adapters.retro_rules import default_policy
 from candor.domain.errors import CandorError, NotFound
 from candor.domain.incidents import Incident
 from candor.domain.milestones import MILESTONE_LABELS
 from candor.domain.retro_items import ActionKind, ActionStatus
 from candor.domain.retros import RETRO_TRANSITIONS, RetroStatus
 from candor.services import accounts, retros
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import Caller, application, checked_form, context, page_auth
 from candor.web.pages import incidents as incident_pages
 from candor.web.pages.common import NAV_ITEMS, NOTICES, optional_int, redirect, render
 
@@ -106,7 +105,7 @@ def retro_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     ctx = context(request)
-    view = retros.get(ctx, caller.actor, key, policy=default_policy())
+    view = retros.get(ctx, caller.actor, key, policy=application(request).blameless_policy)
     return render(
         request,
         "retro.html",
