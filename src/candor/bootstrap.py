@@ -9,7 +9,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from candor import config
-from candor.adapters import pgp, rules_files, untracked
+from candor.adapters import pgp, retro_rules, rules_files, untracked
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
 from candor.adapters.db import intake as _intake  # noqa: F401 - registers reports, assessments
@@ -26,6 +26,7 @@ from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import OrgRole
 from candor.domain.advisories import Publisher
 from candor.domain.errors import CandorError, InvalidInput, Problem
+from candor.domain.fivewhys import BlamelessPolicy
 from candor.domain.reports import RateLimit
 from candor.domain.secrets import Catalogue
 from candor.domain.securitytxt import generate, values_from_settings
@@ -37,6 +38,7 @@ from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
 from candor.services.ports_prepare import Signals
+from candor.services.retros import RetroActionItems
 
 
 class NotInitialised(CandorError):
@@ -91,6 +93,7 @@ class Application:
             untracked.signals(),
             impact=impact.ImpactRecords(),
             obligations=TrackedObligationRecords(),
+            action_items=RetroActionItems(),
         )
 
     @cached_property
@@ -118,6 +121,12 @@ class Application:
             list_on_aggregators=conf.list_on_aggregators,
             mirror_on_aggregators=conf.mirror_on_aggregators,
         )
+
+    @cached_property
+    def blameless_policy(self) -> BlamelessPolicy:
+        """The team's blameless-language file when configured, else the packaged one."""
+        path = self.settings.learn.blameless
+        return retro_rules.load_policy(path) if path else retro_rules.default_policy()
 
     @cached_property
     def triage_policy(self) -> Policy:

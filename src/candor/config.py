@@ -189,6 +189,23 @@ class TriageSettings(BaseModel):
     )
 
 
+class LearnSettings(BaseModel):
+    """Retros and the public write-up (docs/learn.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    blameless: Path | None = Field(
+        None,
+        description="The team's own blameless-language file (the words the five-whys nudges and "
+        "hints look for, like rules/retros/blameless.yaml). Unset: the packaged one.",
+    )
+    internal_domains: list[str] = Field(
+        default_factory=list,
+        description='Your internal DNS domains, e.g. ["corp.example.com"]: names under them are '
+        "replaced by [internal host] in the public write-up draft.",
+    )
+
+
 class PrepareSettings(BaseModel):
     """Playbooks, scenarios and what the readiness score reads from settings (docs/prepare.md)."""
 
@@ -383,6 +400,7 @@ class Settings(BaseSettings):
     pgp: PgpSettings = Field(default_factory=PgpSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     obligations: ObligationsSettings = Field(default_factory=ObligationsSettings)
+    learn: LearnSettings = Field(default_factory=LearnSettings)
 
     @property
     def config_path(self) -> Path:

@@ -8,7 +8,7 @@ import io
 import docx
 import pypdfium2
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -191,6 +191,8 @@ words = (
 
 
 @settings(max_examples=60, deadline=None)
+@example([document.Heading(1, "#")])  # once read back as "\\#": escaped twice
+@example([document.Heading(1, "x\\#"), document.Heading(1, "# #")])
 @given(
     st.lists(
         st.one_of(

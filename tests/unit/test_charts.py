@@ -106,3 +106,13 @@ def test_any_labels_give_well_formed_svg(rows: list[tuple[str, float]], title: s
         charts.Marker(t(1, 0) + timedelta(hours=i), label) for i, (label, _) in enumerate(rows)
     ]
     parse(charts.timeline_chart(title, markers))
+
+
+def test_long_labels_are_shortened_to_fit_and_kept_whole_in_the_title() -> None:
+    label = "us-tx-regulator (US-TX) (Texas Attorney General (AG website electronic form))"
+    svg = charts.bar_chart("Margins", [charts.Bar(label, 3.0, "29 d 10 h to spare", "ok")])
+    root = ET.fromstring(svg)  # noqa: S314 - our own chart output, not untrusted input
+    shown = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert any(t.endswith("…") and len(t) * charts.CHAR_WIDTH <= 220 for t in shown)
+    assert f"{label}: 29 d 10 h to spare" in svg  # the whole label in the bar's <title>
+    assert charts.fit("short", 200) == "short"

@@ -56,6 +56,16 @@ def _text(
     )
 
 
+CHAR_WIDTH = 7  # a generous average width of a 12 px sans-serif character, in px
+
+
+def fit(text: str, width: float) -> str:
+    """The text shortened with an ellipsis to fit ``width`` pixels. The whole text stays in the
+    element's <title> and the chart's <desc>, so nothing is lost to a screen reader."""
+    most = max(4, int(width // CHAR_WIDTH))
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _frame(
     ident: str, title: str, description: str, width: int, height: int, body: list[str]
 ) -> str:
@@ -92,7 +102,9 @@ def bar_chart(
     low = min(0.0, *(b.value for b in bars))
     high = max(0.0, *(b.value for b in bars))
     span = (high - low) or 1.0
-    plot_left, plot_right = label_width, width - 110  # room for the value text on the right
+    # room on the right for the longest value text ("median 1 d 6 h, p90 2 d (3 incidents)")
+    room = min(width // 2, max(110, CHAR_WIDTH * max(len(b.display) for b in bars) + 12))
+    plot_left, plot_right = label_width, width - room
     scale = (plot_right - plot_left) / span
     zero = plot_left + (0 - low) * scale
     body = []
@@ -108,7 +120,9 @@ def bar_chart(
             f'fill="{fill}" rx="2"/>'
             f"</g>"
         )
-        body.append(_text(label_width - 8, y + row / 2 + 4, bar.label, anchor="end"))
+        body.append(
+            _text(label_width - 8, y + row / 2 + 4, fit(bar.label, label_width - 12), anchor="end")
+        )
         value_x = max(zero, start + length) + 6
         body.append(_text(value_x, y + row / 2 + 4, bar.display, extra='fill="#333"'))
     if low < 0:
@@ -162,7 +176,7 @@ def timeline_chart(
             f"{marker.at.strftime('%Y-%m-%d %H:%M')} UTC</title>"
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{FILLS["neutral"]}"/></g>'
         )
-        body.append(_text(label_width, y + 4, marker.label, anchor="end"))
+        body.append(_text(label_width, y + 4, fit(marker.label, label_width - 4), anchor="end"))
     axis_y = top + row * len(ordered) + 6
     body.append(
         f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#333" '

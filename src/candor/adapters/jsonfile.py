@@ -16,6 +16,11 @@ def load(path: Path | str) -> Any:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise RuleFileError(Problem(f"cannot read: {exc.strerror}", file=file)) from None
+    return loads(raw, file=file)
+
+
+def loads(raw: bytes, *, file: str) -> Any:
+    """JSON from bytes (an upload), with the same messages as ``load``."""
     try:
         text = raw.decode("utf-8-sig")  # a BOM is common in files saved on Windows
     except UnicodeDecodeError as exc:

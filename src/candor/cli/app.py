@@ -24,11 +24,13 @@ from candor.cli import (
     readiness,
     records,
     reports,
+    retros,
     roles,
     scope,
     secrets,
     securitytxt,
     serve,
+    sharing,
     stix,
     tasks,
     timeline,
@@ -106,6 +108,8 @@ app.add_typer(
 )
 records.register(app)
 app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
+retros.register(app)
+sharing.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

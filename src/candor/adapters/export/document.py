@@ -114,8 +114,11 @@ def _escape(text: str) -> str:
 
 def _heading(text: str) -> str:
     out = _escape(text)
-    # closing #s of an ATX heading are dropped by readers; keep a real trailing #
-    return out[:-1] + "\\#" if out.endswith("#") else out
+    # closing #s of an ATX heading are dropped by readers; keep a real trailing # (unless the
+    # escaping already did: a heading that is only "#" is escaped as a line-start marker)
+    body = out[:-1]
+    escaped = (len(body) - len(body.rstrip("\\"))) % 2 == 1
+    return body + "\\#" if out.endswith("#") and not escaped else out
 
 
 def _runs_md(runs: tuple[Run, ...]) -> str:

@@ -15,11 +15,14 @@ from candor.web.pages import (
     impact,
     incidents,
     intake,
+    metrics,
     obligations,
     playbooks,
     readiness,
     reports,
+    retros,
     secrets,
+    sharing,
     triage,
 )
 
@@ -40,3 +43,6 @@ router.include_router(intake.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(secrets.router)
+router.include_router(retros.router)
+router.include_router(metrics.router)
+router.include_router(sharing.router)

@@ -1,0 +1,134 @@
+"""Retro, action items, metrics, reports and sharing in the browser-facing pages."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+
+from docx import Document
+from pypdf import PdfReader
+
+from tests.web.conftest import Browser
+from tests.web.test_pages import declare
+
+
+def test_retro_chains_actions_reports_and_the_actions_page(
+    browser: Callable[[str], Browser],
+) -> None:
+    alice = browser("alice")
+    key = declare(alice, "Token committed to a public repository")
+    assert "Start the retro" in alice.get(f"/incidents/{key}").text
+    assert alice.post(f"/incidents/{key}/retro/start").status_code == 303
+    page = alice.get(f"/incidents/{key}/retro")
+    assert page.status_code == 200 and "Declaration" in page.text
+    bad = alice.post(
+        f"/incidents/{key}/retro/actions",
+        data={"title": "", "kind": "prevent", "due_on": "soon", "tracker_url": "ftp://x"},
+    )
+    assert bad.status_code == 422
+    for field in ("action_items[0].title", "action_items[0].due_on", "action_items[0].tracker_url"):
+        assert field in bad.text
+    assert 'value="ftp://x"' in bad.text  # the input is kept
+    added = alice.post(
+        f"/incidents/{key}/retro/chains",
+        data={"problem": "A token leaked", "why_1": "Why?", "because_1": "bob forgot, human error"},
+    )
+    assert added.status_code == 303
+    page = alice.get(f"/incidents/{key}/retro").text
+    assert "This chain stops after 1 level" in page
+    assert "names a person" in page
+    assert (
+        alice.post(
+            f"/incidents/{key}/retro/actions",
+            data={
+                "title": "Secret scanning",
+                "kind": "detect",
+                "owner": "bob",
+                "due_on": "2020-01-01",
+            },
+        ).status_code
+        == 303
+    )
+    actions = alice.get("/actions").text
+    assert "Secret scanning" in actions and "overdue by" in actions
+    dashboard = alice.get("/").text
+    assert "Overdue action items" in dashboard and "Secret scanning" in dashboard
+    for kind in ("incident", "retro", "counsel", "writeup"):
+        for fmt in ("md", "docx", "pdf"):
+            got = alice.get(f"/incidents/{key}/reports/{kind}.{fmt}?privileged=true")
+            assert got.status_code == 200, (kind, fmt, got.text[:300])
+    pdf = PdfReader(
+        io.BytesIO(alice.get(f"/incidents/{key}/reports/retro.pdf?privileged=true").content)
+    )
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    for heading in ("Five whys", "Action items", "A token leaked", "PRIVILEGED"):
+        assert heading in text, heading
+    docx = Document(io.BytesIO(alice.get(f"/incidents/{key}/reports/retro.docx").content))
+    headings = [p.text for p in docx.paragraphs if p.style.name.startswith("Heading")]
+    assert "Five whys" in headings and "Action items" in headings
+    md = alice.get(f"/incidents/{key}/reports/retro.md?privileged=true").text
+    assert "PRIVILEGED" in md and "A token leaked" in md
+    writeup = alice.get(f"/incidents/{key}/reports/writeup.md").text
+    assert "bob" not in writeup.lower()
+    assert alice.get(f"/incidents/{key}/reports/retro.xls").status_code == 422
+
+
+def test_restricted_retro_and_sharing_are_hidden(browser: Callable[[str], Browser]) -> None:
+    alice, bob = browser("alice"), browser("bob")
+    key = declare(alice, "Quiet one", restricted="1")
+    alice.post(f"/incidents/{key}/retro/start")
+    for path in ("retro", "sharing", "stix.json", "veris.json", "reports/retro.md"):
+        assert bob.get(f"/incidents/{key}/{path}").status_code == 404, path
+    assert bob.post(f"/incidents/{key}/retro/actions", data={"title": "x"}).status_code == 404
+    assert key not in bob.get("/metrics").text
+
+
+def test_metrics_page_has_charts_without_scripts(browser: Callable[[str], Browser]) -> None:
+    alice = browser("alice")
+    key = declare(alice, "Measured", detected_at="2026-03-02T09:40:00Z")
+    page = alice.get(f"/metrics?incident={key}")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "Time to declare" in page.text
+    assert "<script>" not in page.text and "style=" not in page.text
+
+
+def test_indicators_stix_refuses_red_and_veris(browser: Callable[[str], Browser]) -> None:
+    alice = browser("alice")
+    key = declare(alice, "Shared")
+    ok = alice.post(
+        f"/incidents/{key}/indicators",
+        data={"type": "ipv4", "value": "203.0.113.7", "tlp": "green"},
+    )
+    assert ok.status_code == 303
+    bundle = alice.get(f"/incidents/{key}/stix.json")
+    assert bundle.status_code == 200 and bundle.json()["type"] == "bundle"
+    alice.post(
+        f"/incidents/{key}/indicators", data={"type": "domain", "value": "c2.example", "tlp": "red"}
+    )
+    refused = alice.get(f"/incidents/{key}/stix.json")
+    assert refused.status_code == 422 and "is TLP:RED" in refused.text
+    scan = json.dumps(
+        {
+            "by_indicator": [],
+            "source_ips": [
+                {
+                    "ip": "192.0.2.4",
+                    "events": 2,
+                    "first_seen": "2026-03-01T22:15:00Z",
+                    "last_seen": "2026-03-01T23:00:00Z",
+                }
+            ],
+        }
+    )
+    imported = alice.client.post(
+        f"/incidents/{key}/indicators/import",
+        data={"csrf_token": alice.csrf, "tlp": "amber"},
+        files={"file": ("scan.json", scan.encode(), "application/json")},
+    )
+    assert imported.status_code == 303
+    assert "192.0.2.4" in alice.get(f"/incidents/{key}/sharing").text
+    broken = alice.post(f"/incidents/{key}/veris", data={"classification": "{"})
+    assert broken.status_code == 422 and "classification" in broken.text
+    record = alice.get(f"/incidents/{key}/veris.json")
+    assert record.status_code == 200 and record.json()["schema_version"] == "1.4.0"
