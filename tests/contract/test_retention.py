@@ -263,3 +263,22 @@ def test_retention_removes_what_the_reporter_sent_and_who_sent_it(
     assert after.submission.what_happened == REDACTED_BODY
     assert (after.submission.reporter_name, after.submission.reporter_email) == ("", "")
     assert after.incident_key == incident.key  # where it went is kept
+
+
+def test_retention_removes_the_retros_account_of_the_people_and_keeps_its_lessons(
+    sql_records_ctx: Context, clock: FakeClock
+) -> None:
+    from candor.services import retros
+
+    ctx = sql_records_ctx
+    made = incidents.declare(ctx, ALICE, title="Roe's account", summary="Jane Roe's mail read")
+    retros.start(ctx, ALICE, made.key)
+    retros.revise(ctx, ALICE, made.key, {"went_poorly": ["Alerts went to an unread queue"]})
+    incidents.transition(ctx, ALICE, made.key, "post_incident")
+    incidents.transition(ctx, ALICE, made.key, "closed")
+    clock.advance(days=365 * 8)
+    retention.purge_incident(ctx, ADMIN, made.key, Policy(7))
+    kept = retros.get(ctx, ADMIN, made.key).retro
+    assert kept is not None and kept.summary == REDACTED_BODY
+    assert all(item.text == REDACTED_BODY for item in kept.timeline)
+    assert kept.went_poorly == ("Alerts went to an unread queue",)

@@ -301,3 +301,15 @@ def review(retro: Retro, policy: BlamelessPolicy, *, people: Iterable[str]) -> R
         nudges=tuple(fivewhys.nudges(retro.chains, policy)),
         hints=tuple(fivewhys.blameless_hints(cause_texts(retro), policy, people=people)),
     )
+
+
+def scrubbed(retro: Retro, marker: str) -> Retro:
+    """The retro under the retention policy: the summary, the impact and the chosen timeline
+    moments' text go (they describe the people affected); the lessons — what went well and
+    poorly, the five whys, factors and action items, written blamelessly — stay."""
+    return replace(
+        retro,
+        summary=marker if retro.summary else "",
+        impact=marker if retro.impact else "",
+        timeline=tuple(replace(item, text=marker) for item in retro.timeline),
+    )

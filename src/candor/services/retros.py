@@ -24,6 +24,7 @@ from candor.domain.milestones import Moment
 from candor.domain.retros import ActionItem, Retro, RetroStatus, Review
 from candor.domain.timeline import Entry, EntryKind
 from candor.domain.vocabulary import Confidentiality
+from candor.services import retention
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.learn_metrics import facts_in, visible_retros
@@ -424,3 +425,18 @@ class RetroActionItems:
             for r in with_learn(uow).retros.all()
             for a in r.action_items
         ]
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: see ``domain.retros.scrubbed`` for what goes and what stays."""
+    if getattr(base, "retros", None) is None:  # a unit of work without the learn tables
+        return {}
+    uow = with_learn(base)
+    stored = uow.retros.get(incident.id)
+    if stored is None:
+        return {}
+    uow.retros.save(model.scrubbed(stored.retro, marker), expected_version=stored.version)
+    return {"retros": 1}
+
+
+retention.RETENTION_SCRUBBERS.append(_scrub)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from candor.adapters.export import learn as exports
 from candor.services import learn_metrics, retros, sharing, views_learn
 from candor.services.context import Context
-from candor.web.deps import Caller, api_auth, application, context
+from candor.web.deps import Caller, Seq, api_auth, application, context
 
 router = APIRouter(tags=["retros, metrics and sharing"])
 
@@ -131,7 +131,7 @@ def add_action(
 @router.post("/incidents/{key}/retro/action-items/{seq}/status", summary="Update its status")
 def action_status(
     key: str,
-    seq: int,
+    seq: Seq,
     body: StatusIn,
     caller: Caller = Depends(api_auth),
     ctx: Context = Depends(context),
@@ -240,7 +240,7 @@ def import_scoping(
     "/incidents/{key}/indicators/{seq}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove"
 )
 def remove_indicator(
-    key: str, seq: int, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
 ) -> Response:
     sharing.remove_indicator(ctx, caller.actor, key, seq)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

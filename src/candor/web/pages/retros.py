@@ -16,7 +16,7 @@ from candor.domain.milestones import MILESTONE_LABELS
 from candor.domain.retro_items import ActionKind, ActionStatus
 from candor.domain.retros import RETRO_TRANSITIONS, RetroStatus
 from candor.services import accounts, retros
-from candor.web.deps import Caller, application, checked_form, context, page_auth
+from candor.web.deps import Caller, Seq, application, checked_form, context, page_auth
 from candor.web.pages import incidents as incident_pages
 from candor.web.pages.common import NAV_ITEMS, NOTICES, optional_int, redirect, render
 
@@ -299,7 +299,7 @@ def add_action(
 def action_status(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:

@@ -15,7 +15,7 @@ from candor.adapters.export import learn as exports
 from candor.domain.errors import CandorError, InvalidInput, NotFound, Problem
 from candor.domain.indicators import IndicatorType, Tlp
 from candor.services import sharing
-from candor.web.deps import Caller, checked_form, context, page_auth
+from candor.web.deps import Caller, Seq, checked_form, context, page_auth
 from candor.web.pages.common import NOTICES, redirect, render
 
 router = APIRouter()
@@ -154,7 +154,7 @@ def import_scoping(
 def remove(
     request: Request,
     key: str,
-    seq: int,
+    seq: Seq,
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
