@@ -70,6 +70,7 @@ class Application:
             blobs=self.blobs,
             max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
             obligations=self.obligations,
+            secrets=lambda: self.secret_catalogue,
         )
 
     @cached_property
