@@ -291,6 +291,8 @@ def _elements(raw: Any, path: PathKey, problems: ProblemCollector) -> tuple[Data
 def _place(value: Any, path: PathKey, problems: ProblemCollector) -> str:
     code = str(value).strip().upper() if isinstance(value, str) else ""
     why = check_place(code) if code else "is required"
+    if why is not None and code.startswith("EU-") and check_place(code[3:]) is None:
+        why = f"{code!r} is not a place code: write the country, {code[3:]!r}"
     if why is not None:
         problems.add(why, path=path)
     return code
@@ -375,7 +377,7 @@ def _credential(
     provider = fields.text(entry, "provider", path, problems, maximum=200) or (
         secret_type.provider if secret_type else ""
     )
-    if not provider:
+    if not provider and (secret_type is not None or not type_id):
         problems.add("is required", path=(*path, "provider"))
     identifier = fields.text(entry, "identifier", path, problems, maximum=300)
     digest = fields.text(entry, "identifier_sha256", path, problems, maximum=64).lower() or None

@@ -236,7 +236,9 @@ def derive(
                 evidence=any(c.used for c in found),
             )
         )
-    narrowed = bool(evidence) and any(c.credentials for c in exposed)
+    # a scan narrows only when it saw at least one exposed key used: a scan of unrelated logs
+    # (or one that found nothing of ours) is no evidence that nobody is affected
+    narrowed = any(c.evidence for c in exposed)
     seen = {c.customer.external_id for c in exposed if c.evidence}
     affected = [c for c in exposed if c.evidence] if narrowed else exposed
 
@@ -248,10 +250,13 @@ def derive(
             if not narrowed or rec.customer is None or rec.customer in seen:
                 people[rec.jurisdiction] += rec.count
 
-    encrypted = all(s.encrypted_at_rest for s in systems) if systems else None
-    key_compromised = (
-        any(s.key_system in status for s in systems if s.encrypted_at_rest) if encrypted else None
-    )
+    holding = [
+        s
+        for s in systems
+        if s.data_elements or s.records or any(c.system == s.name for c in creds)
+    ]
+    encrypted = all(s.encrypted_at_rest for s in holding) if holding else None
+    key_compromised = any(s.key_system in status for s in holding) if encrypted else None
     return Exposure(
         marks=marked,
         missing_systems=missing,
