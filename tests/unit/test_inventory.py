@@ -68,7 +68,10 @@ def test_every_problem_is_reported_with_its_path() -> None:
     _, problems = parse(data)
     text = "\n".join(problems)
     assert "systems[1].data_elements[4]: unknown data element 'shoe_size'; known: name, ssn" in text
-    assert "systems[1].records[0].jurisdiction: 'EU-DE' is not a place code: write the country, 'DE'" in text
+    assert (
+        "systems[1].records[0].jurisdiction: 'EU-DE' is not a place code: write the country, 'DE'"
+        in text
+    )
     assert "credentials[0].type: unknown credential type 'aws_magic_key'" in text
     assert "credentials[1].customer: no customer 'nobody'" in text
     assert "credentials[2].system: no system named 'mainframe'" in text

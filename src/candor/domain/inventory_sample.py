@@ -37,7 +37,9 @@ def sample_inventory(*, customers: int, seed: int = 1) -> dict[str, Any]:
             }
             if rng.random() < 0.7:
                 contact["verified"] = True
-                contact["verified_at"] = f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T09:00:00Z"
+                contact["verified_at"] = (
+                    f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T09:00:00Z"
+                )
             contacts.append(contact)
         out_customers.append(
             {
@@ -78,7 +80,11 @@ def sample_inventory(*, customers: int, seed: int = 1) -> dict[str, Any]:
                 "description": "Application database: customers' users and billing contacts.",
                 "data_elements": ["name", "email_address", "account_credentials"],
                 "records": [
-                    {"jurisdiction": where.split("@")[0], "count": count, "customer": where.split("@")[1]}
+                    {
+                        "jurisdiction": where.split("@")[0],
+                        "count": count,
+                        "customer": where.split("@")[1],
+                    }
                     for where, count in records.items()
                 ],
                 "encryption": {"at_rest": True, "key_location": "RDS default key"},

@@ -251,9 +251,7 @@ def derive(
                 people[rec.jurisdiction] += rec.count
 
     holding = [
-        s
-        for s in systems
-        if s.data_elements or s.records or any(c.system == s.name for c in creds)
+        s for s in systems if s.data_elements or s.records or any(c.system == s.name for c in creds)
     ]
     encrypted = all(s.encrypted_at_rest for s in holding) if holding else None
     key_compromised = any(s.key_system in status for s in holding) if encrypted else None
