@@ -87,7 +87,7 @@ def test_import_stores_everything_and_a_bad_file_changes_nothing(
     assert (done.systems, done.credentials, done.code) == (4, 3, 2)
     assert done.customers_added == ("acme", "globex", "initech")
     stored = inventory.show(ctx, ALICE)
-    assert [c.masked for c in stored.credentials][0] == "ASIA****VBMX"
+    assert stored.credentials[0].masked == "ASIA****VBMX"
     bad = tmp_path / "bad.yaml"
     text = EXAMPLE.read_text("utf-8").replace("kind: sdk", "kind: firmware")
     bad.write_text(text.replace("name: kms-prod", "name: KMS prod!"), "utf-8")

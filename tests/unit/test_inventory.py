@@ -177,5 +177,5 @@ def test_the_demo_generator_is_deterministic_and_valid() -> None:
 
 @pytest.mark.parametrize("count", [0, -1])
 def test_the_generator_needs_customers(count: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1"):
         sample_inventory(customers=count)

@@ -21,10 +21,10 @@ NAMES = ("Ada", "Bola", "Chen", "Dana", "Emil", "Farah", "Goran", "Hana", "Ivo",
 def sample_inventory(*, customers: int, seed: int = 1) -> dict[str, Any]:
     if customers < 1:
         raise ValueError("customers must be at least 1")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - sample data must be reproducible, not secret
     out_customers = []
     credentials = []
-    records: dict[str, int] = {}
+    records: dict[tuple[str, str], int] = {}
     for n in range(1, customers + 1):
         ext = f"customer-{n:04d}"
         places = sorted(rng.sample(PLACES, rng.randint(1, 3)))
@@ -61,7 +61,7 @@ def sample_inventory(*, customers: int, seed: int = 1) -> dict[str, Any]:
             }
         )
         for place in places:
-            records[f"{place}@{ext}"] = rng.randint(10, 5_000)
+            records[(place, ext)] = rng.randint(10, 5_000)
     return {
         "customers": out_customers,
         "systems": [
@@ -81,11 +81,11 @@ def sample_inventory(*, customers: int, seed: int = 1) -> dict[str, Any]:
                 "data_elements": ["name", "email_address", "account_credentials"],
                 "records": [
                     {
-                        "jurisdiction": where.split("@")[0],
+                        "jurisdiction": place,
                         "count": count,
-                        "customer": where.split("@")[1],
+                        "customer": ext,
                     }
-                    for where, count in records.items()
+                    for (place, ext), count in records.items()
                 ],
                 "encryption": {"at_rest": True, "key_location": "RDS default key"},
             },
