@@ -20,6 +20,7 @@ from candor.cli import (
     exercises,
     impact,
     incidents,
+    inventory,
     playbooks,
     readiness,
     records,
@@ -106,6 +107,10 @@ app.add_typer(
 )
 records.register(app)
 app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
+app.add_typer(
+    inventory.inventory_app, name="inventory", help="Systems, the data they hold, secrets, code."
+)
+app.add_typer(inventory.customers_app, name="customers", help="Customers and their contacts.")
 
 
 def main(argv: list[str] | None = None) -> int:

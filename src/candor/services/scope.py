@@ -9,6 +9,8 @@ narrowed them), with the obligations recomputed, all in the same transaction.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -362,3 +364,11 @@ def summary_json(found: AttachedScan) -> Mapping[str, Any]:
         "attached_at": found.at.isoformat(),
         **found.summary,
     }
+
+
+def scan_csv(found: AttachedScan) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(scan_summary.CSV_HEADER)
+    writer.writerows(scan_rows(found))
+    return buffer.getvalue()
