@@ -11,6 +11,7 @@ from candor.web.api import (
     exercises,
     impact,
     incidents,
+    inventory,
     obligations,
     reports,
     triage,
@@ -26,3 +27,4 @@ router.include_router(exercises.router)
 router.include_router(advisories.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
+router.include_router(inventory.router)

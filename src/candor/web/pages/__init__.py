@@ -15,6 +15,7 @@ from candor.web.pages import (
     impact,
     incidents,
     intake,
+    inventory,
     obligations,
     playbooks,
     readiness,
@@ -40,3 +41,4 @@ router.include_router(intake.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(secrets.router)
+router.include_router(inventory.router)
