@@ -40,7 +40,7 @@ def scan_result() -> dict[str, Any]:
                 "first_seen": "2020-09-14T01:00:00Z",
                 "last_seen": "2020-09-14T02:00:00Z",
             }
-        ],  # fmt: skip
+        ],
         "accounts": [
             {
                 "account": "123456789012",
@@ -49,7 +49,7 @@ def scan_result() -> dict[str, Any]:
                 "first_seen": "2020-09-14T01:00:00Z",
                 "last_seen": "2020-09-14T02:00:00Z",
             }
-        ],  # fmt: skip
+        ],
         "source_ips": [
             {
                 "ip": "1.2.3.4",
@@ -57,7 +57,7 @@ def scan_result() -> dict[str, Any]:
                 "first_seen": "2020-09-14T01:00:00Z",
                 "last_seen": "2020-09-14T02:00:00Z",
             }
-        ],  # fmt: skip
+        ],
         "principals": [],
         "pivots": [],
     }
@@ -174,11 +174,14 @@ def test_api_problem_bodies_and_need_to_know(
     assert marked.json()["people"]["US-CA"] == 1200
     for method, path, body in (
         ("GET", f"/api/v1/incidents/{key}/scope", None),
-        ("POST", f"/api/v1/incidents/{key}/scope/marks",
-         {"system": "customer-db", "status": "cleared"}),
+        (
+            "POST",
+            f"/api/v1/incidents/{key}/scope/marks",
+            {"system": "customer-db", "status": "cleared"},
+        ),
         ("POST", f"/api/v1/incidents/{key}/scans", {"result": scan_result()}),
         ("GET", f"/api/v1/incidents/{key}/scans", None),
-    ):  # fmt: skip
+    ):
         hidden = anonymous.request(method, path, json=body, headers=bob)
         assert hidden.status_code == 404, (method, path)
         assert hidden.headers["content-type"].startswith("application/problem+json")
