@@ -30,7 +30,7 @@ from candor.domain.reports import RateLimit
 from candor.domain.secrets import Catalogue
 from candor.domain.securitytxt import generate, values_from_settings
 from candor.domain.triage_policy import Policy
-from candor.services import accounts, impact
+from candor.services import accounts, impact, inventory
 from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
 from candor.services.context import Context
 from candor.services.obligation_records import TrackedObligationRecords
@@ -92,6 +92,8 @@ class Application:
             untracked.signals(),
             impact=impact.ImpactRecords(),
             obligations=TrackedObligationRecords(),
+            customers=inventory.CustomerContactRecords(),
+            inventory=inventory.InventoryRecords(),
         )
 
     @cached_property

@@ -263,3 +263,15 @@ def test_a_bounce_makes_an_address_unreachable_and_survives_a_reimport(ctx: Cont
     assert records[0].target_id == "security@acme.example"
     with pytest.raises(NotFound):
         inventory.mark_unreachable(ctx, ALICE, "nobody@nowhere.example", "bounced")
+
+
+def test_readiness_reads_customer_contacts_and_inventory_coverage(ctx: Context) -> None:
+    with ctx.uow() as uow:
+        assert inventory.CustomerContactRecords().verified(uow) is None  # not measured yet
+        assert inventory.InventoryRecords().described(uow) is None
+    import_file(ctx)
+    with ctx.uow() as uow:
+        contacts = inventory.CustomerContactRecords().verified(uow)
+        systems = inventory.InventoryRecords().described(uow)
+    assert contacts is not None and (contacts.covered, contacts.total) == (2, 3)
+    assert systems is not None and (systems.covered, systems.total) == (3, 4)  # kms-prod: no data

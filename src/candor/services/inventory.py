@@ -21,6 +21,7 @@ from candor.domain.inventory import (
     parse_inventory,
     readiness_share,
 )
+from candor.domain.readiness import Coverage
 from candor.domain.secrets import Catalogue
 from candor.services.context import Context
 from candor.services.ports import UnitOfWork
@@ -234,3 +235,29 @@ def mark_unreachable(ctx: Context, actor: Actor, address: str, reason: str) -> l
             raise NotFound(f"no customer contact has the address {address.strip().lower()}")
         raw.commit()
     return found
+
+
+# ---- what the readiness score reads (ports_prepare) ----------------------------------------
+
+
+class CustomerContactRecords:
+    """``CustomerContactCoverage``: customers with a verified address that has not bounced."""
+
+    def verified(self, uow: UnitOfWork) -> Coverage | None:
+        everyone = with_inventory(uow).inventory.customers()
+        if not everyone:
+            return None  # no customer directory yet: not measured, never a made-up 0 %
+        ready, total = readiness_share(everyone)
+        return Coverage(ready, total)
+
+
+class InventoryRecords:
+    """``InventoryCoverage``: systems whose data is recorded (elements, counts or secrets)."""
+
+    def described(self, uow: UnitOfWork) -> Coverage | None:
+        inv = with_inventory(uow).inventory.load()
+        if not inv.systems:
+            return None
+        holding = {c.system for c in inv.credentials}
+        described = sum(1 for s in inv.systems if s.data_elements or s.records or s.name in holding)
+        return Coverage(described, len(inv.systems))
