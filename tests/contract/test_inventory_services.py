@@ -275,3 +275,39 @@ def test_readiness_reads_customer_contacts_and_inventory_coverage(ctx: Context) 
         systems = inventory.InventoryRecords().described(uow)
     assert contacts is not None and (contacts.covered, contacts.total) == (2, 3)
     assert systems is not None and (systems.covered, systems.total) == (3, 4)  # kms-prod: no data
+
+
+def test_a_systems_csv_is_read_and_its_problems_name_line_and_column(
+    ctx: Context, tmp_path: Path
+) -> None:
+    header = ",".join(inventory_file.SYSTEM_COLUMNS)
+    good = tmp_path / "systems.csv"
+    good.write_text(
+        f"{header}\n"
+        "crm,sales-ops,production,Hosted CRM,name;email_address,US-CA=10;DE=5,yes,vendor managed,\n"
+        "wiki,it,corporate,,,,no,,\n",
+        "utf-8",
+    )
+    assert import_file(ctx, good).systems == 2
+    crm = inventory.show(ctx, ALICE).systems[0]
+    assert [(r.jurisdiction, r.count) for r in crm.records] == [("US-CA", 10), ("DE", 5)]
+    assert crm.encrypted_at_rest and crm.key_location == "vendor managed"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"{header}\ncrm,sales-ops,production,,name;shoe_size,US-CA=ten,maybe,,\n",
+        "utf-8",
+    )
+    with pytest.raises(RuleFileError) as caught:
+        import_file(ctx, bad)
+    shown = [str(p) for p in caught.value.problems_list()]
+    assert any(s.startswith(f"{bad}:2:5 systems[0].data_elements[1]: unknown data") for s in shown)
+    assert any(s.startswith(f"{bad}:2:6 systems[0].records[0].count") for s in shown)
+    assert any(s.startswith(f"{bad}:2:7 systems[0].encryption.at_rest") for s in shown)
+    assert [s.name for s in inventory.show(ctx, ALICE).systems] == ["crm", "wiki"]
+    unknown = tmp_path / "cols.csv"
+    unknown.write_text("name,owner,colour\nx,y,z\n", "utf-8")
+    with pytest.raises(RuleFileError) as caught:
+        import_file(ctx, unknown)
+    assert str(caught.value.problems_list()[0]).startswith(
+        f"{unknown}:1:3: unknown column 'colour'"
+    )

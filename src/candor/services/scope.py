@@ -202,7 +202,9 @@ def view(ctx: Context, actor: Actor, key: str) -> ScopeView:
         exposure, scans = _exposure(uow, incident, catalogue)
         systems = tuple(s.name for s in uow.inventory.load().systems)
         substitute: tuple[Substitute, ...] = ()
-        if ctx.obligations is not None and hasattr(raw, "obligations"):
+        # substitute notice only matters once something is in scope; evaluating the rules on
+        # every incident page view otherwise would be wasted work
+        if exposure.compromised and ctx.obligations is not None and hasattr(raw, "obligations"):
             overview = obligation_service.overview_in(ctx, tracked(raw), incident)
             if overview.evaluation is not None:
                 substitute = tuple(
