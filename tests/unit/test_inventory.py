@@ -180,3 +180,25 @@ def test_the_demo_generator_is_deterministic_and_valid() -> None:
 def test_the_generator_needs_customers(count: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         sample_inventory(customers=count)
+
+
+def test_control_characters_in_a_file_are_a_located_problem_not_a_crash() -> None:
+    from candor.adapters import inventory_file
+    from candor.domain.errors import RuleFileError
+
+    with pytest.raises(RuleFileError) as caught:
+        inventory_file.parse("systems:\n  - name: a\x1f\n", file="inv.yaml", kind="inventory")
+    problem = caught.value.problems_list()[0]
+    assert (problem.file, problem.line) == ("inv.yaml", 2)
+    assert "#x001f" in problem.message
+
+
+def test_a_broken_csv_is_a_located_problem() -> None:
+    from candor.adapters import inventory_file
+    from candor.domain.errors import RuleFileError
+
+    with pytest.raises(RuleFileError) as caught:
+        huge = '"' + "x" * 200_000 + '"'  # beyond the csv module's field limit
+        inventory_file.parse(f"name,owner\nx,{huge}\n", file="s.csv", kind="inventory")
+    problem = caught.value.problems_list()[0]
+    assert problem.file == "s.csv" and problem.message.startswith("not valid CSV")

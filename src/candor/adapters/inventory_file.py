@@ -83,6 +83,17 @@ def load(path: Path | str, *, kind: str) -> yamlfile.Document:
 
 def _rows(text: str, file: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _read_rows(reader, file, columns)
+    except csv.Error as exc:
+        raise RuleFileError(
+            [Problem(f"not valid CSV: {exc}", file=file, line=reader.line_num)]
+        ) from None
+
+
+def _read_rows(
+    reader: csv.DictReader[str], file: str, columns: tuple[str, ...]
+) -> list[tuple[int, dict[str, str]]]:
     header = [h.strip() for h in reader.fieldnames or ()]
     unknown = [h for h in header if h not in columns]
     problems = [
