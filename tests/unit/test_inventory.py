@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from candor.adapters import inventory_file
 from candor.adapters.rules_files import load_secret_catalogue
-from candor.domain.errors import ProblemCollector
+from candor.domain.errors import ProblemCollector, RuleFileError
 from candor.domain.inventory import InventoryFile, parse_inventory, readiness_share
 from candor.domain.inventory_sample import sample_inventory
 from candor.domain.inventory_scope import Compromise, Mark, ScanEvidence, derive
@@ -183,9 +184,6 @@ def test_the_generator_needs_customers(count: int) -> None:
 
 
 def test_control_characters_in_a_file_are_a_located_problem_not_a_crash() -> None:
-    from candor.adapters import inventory_file
-    from candor.domain.errors import RuleFileError
-
     with pytest.raises(RuleFileError) as caught:
         inventory_file.parse("systems:\n  - name: a\x1f\n", file="inv.yaml", kind="inventory")
     problem = caught.value.problems_list()[0]
@@ -194,11 +192,8 @@ def test_control_characters_in_a_file_are_a_located_problem_not_a_crash() -> Non
 
 
 def test_a_broken_csv_is_a_located_problem() -> None:
-    from candor.adapters import inventory_file
-    from candor.domain.errors import RuleFileError
-
+    huge = '"' + "x" * 200_000 + '"'  # beyond the csv module's field limit
     with pytest.raises(RuleFileError) as caught:
-        huge = '"' + "x" * 200_000 + '"'  # beyond the csv module's field limit
         inventory_file.parse(f"name,owner\nx,{huge}\n", file="s.csv", kind="inventory")
     problem = caught.value.problems_list()[0]
     assert problem.file == "s.csv" and problem.message.startswith("not valid CSV")
