@@ -312,3 +312,22 @@ def test_a_systems_csv_is_read_and_its_problems_name_line_and_column(
     assert str(caught.value.problems_list()[0]).startswith(
         f"{unknown}:1:3: unknown column 'colour'"
     )
+
+
+def test_refresh_follows_an_inventory_change(ctx: Context, tmp_path: Path) -> None:
+    import_file(ctx)
+    key = declare(ctx)
+    with pytest.raises(InvalidInput):
+        scope.refresh(ctx, ALICE, key)
+    scope.mark_system(ctx, ALICE, key, "support-desk", "confirmed")
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(
+        EXAMPLE.read_text("utf-8").replace("{jurisdiction: US-CA, count: 40, customer: acme}",
+                                           "{jurisdiction: US-CA, count: 400, customer: acme}"),
+        "utf-8",
+    )  # fmt: skip
+    import_file(ctx, changed)
+    assert obligations.facts_history(ctx, ALICE, key)[-1].facts["affected"].value["US-CA"] == 40
+    exposure = scope.refresh(ctx, ALICE, key)
+    assert exposure.people["US-CA"] == 400
+    assert obligations.facts_history(ctx, ALICE, key)[-1].facts["affected"].value["US-CA"] == 400

@@ -116,6 +116,8 @@ def test_mark_a_system_and_attach_a_scan_on_the_incident_page(
     page = alice.get(f"/incidents/{key}").text
     assert "ASIA****VBMX" in page and "AKIA****PLE2" in page
     assert "Cannot be reached" in page and "Initech" in page
+    again = alice.post(f"/incidents/{key}/scope/refresh")
+    assert again.status_code == 303
     upload = {"file": ("scan.json", json.dumps(scan_result()), "application/json")}
     attached = alice.client.post(
         f"/incidents/{key}/scans",

@@ -167,6 +167,15 @@ def mark(
     _show_exposure(exposure)
 
 
+@scope_app.command("refresh")
+def refresh(key: str = typer.Argument(..., metavar="INC-…")) -> None:
+    """Derive the incident's scope again after the inventory changed; facts follow."""
+    app = application()
+    exposure = scope.refresh(app.context, actor(), key)
+    console.print(f"{key.upper()}: scope derived again from the current inventory.")
+    _show_exposure(exposure)
+
+
 @scope_app.command("show")
 def show_scope(key: str = typer.Argument(..., metavar="INC-…"), json_: bool = JSON_OPTION) -> None:
     """What the incident's scope exposes: data, people by jurisdiction, customers, keys."""

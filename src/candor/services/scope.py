@@ -183,6 +183,45 @@ def mark_system(
     return exposure
 
 
+def refresh(ctx: Context, actor: Actor, key: str) -> Exposure:
+    """Derive the scope again from the current inventory (after an import changed it) and record
+    the obligations facts that changed; a timeline entry says so."""
+    now = ctx.clock.now()
+    catalogue = catalogue_of(ctx)
+    with ctx.uow(write=True) as raw:
+        uow = with_inventory(raw)
+        incident = incidents.load(uow, actor, key)
+        require_write(actor, incident)
+        exposure, _ = _exposure(uow, incident, catalogue)
+        if not exposure.marks:
+            raise InvalidInput(Problem(f"no system is marked in {incident.key} yet", field="key"))
+        uow.timeline.append(
+            incident.id,
+            timeline.draft(
+                kind=EntryKind.SCOPE,
+                author=actor.username,
+                occurred_at=now,
+                body=f"Scope derived again from the current inventory. {_summary(exposure)}",
+                data={"refresh": True},
+            ),
+            recorded_at=now,
+        )
+        uow.audit.append(
+            AuditDraft(
+                at=now,
+                actor=actor.username,
+                action="scope.refresh",
+                target_type="incident",
+                target_id=str(incident.id),
+                incident_key=incident.key,
+                after={"customers": [c.customer.external_id for c in exposure.customers]},
+            )
+        )
+        _record_facts(ctx, raw, actor, incident, exposure, now, "inventory changed")
+        uow.commit()
+    return exposure
+
+
 def _summary(exposure: Exposure) -> str:
     people = sum(exposure.people.values())
     bound = sum(exposure.people_upper_bound.values())

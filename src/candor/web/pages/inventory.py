@@ -239,6 +239,25 @@ def mark(
     return redirect(f"/incidents/{key.upper()}", notice="scope-marked", anchor="scope")
 
 
+@router.post("/incidents/{key}/scope/refresh")
+def refresh(
+    request: Request,
+    key: str,
+    caller: Caller = Depends(page_auth),
+    form: dict[str, str] = Depends(checked_form),
+) -> Response:
+    try:
+        scope.refresh(context(request), caller.actor, key)
+    except CandorError as exc:
+        if exc.status == 404:
+            raise
+        return incident_pages.incident_page(
+            request, caller, key, status_code=exc.status, problems=exc.problems_list(),
+            error=exc.message, failed_form="scope", values=form,
+        )  # fmt: skip
+    return redirect(f"/incidents/{key.upper()}", notice="scope-marked", anchor="scope")
+
+
 @router.post("/incidents/{key}/scans")
 def attach(
     request: Request,
