@@ -530,14 +530,16 @@ def parse_customers(
     raw: Any, problems: ProblemCollector, *, now: datetime, path: PathKey = ("customers",)
 ) -> tuple[Customer, ...]:
     out: list[Customer] = []
+    seen: set[str] = set()
     for i, item in enumerate(fields.items(raw, path, problems, required=True)):
         customer = _customer(item, (*path, i), problems, now)
         if customer is None:
             continue
-        if any(c.external_id == customer.external_id for c in out):
+        if customer.external_id in seen:
             problems.add(
                 f"customer {customer.external_id!r} appears twice", path=(*path, i, "external_id")
             )
+        seen.add(customer.external_id)
         out.append(customer)
     return tuple(out)
 
@@ -579,6 +581,7 @@ def parse_inventory(
             )
     everyone = known_customers | {c.external_id for c in customers or ()}
     credentials: list[Credential] = []
+    digests: set[str] = set()
     for i, item in enumerate(
         fields.items(doc.get("credentials"), ("credentials",), problems, required=False)
     ):
@@ -596,10 +599,9 @@ def parse_inventory(
                 path=("credentials", i, "customer"),
                 hint="import the customers first, or list them under customers: in this file",
             )
-        if cred.identifier_sha256 and any(
-            c.identifier_sha256 == cred.identifier_sha256 for c in credentials
-        ):
+        if cred.identifier_sha256 and cred.identifier_sha256 in digests:
             problems.add("the same identifier appears twice", path=("credentials", i))
+        digests.add(cred.identifier_sha256 or "")
         credentials.append(cred)
     code: list[ShippedCode] = []
     for i, item in enumerate(fields.items(doc.get("code"), ("code",), problems, required=False)):

@@ -250,9 +250,8 @@ def derive(
             if not narrowed or rec.customer is None or rec.customer in seen:
                 people[rec.jurisdiction] += rec.count
 
-    holding = [
-        s for s in systems if s.data_elements or s.records or any(c.system == s.name for c in creds)
-    ]
+    storing = {c.system for c in creds}
+    holding = [s for s in systems if s.data_elements or s.records or s.name in storing]
     encrypted = all(s.encrypted_at_rest for s in holding) if holding else None
     key_compromised = any(s.key_system in status for s in holding) if encrypted else None
     return Exposure(
