@@ -69,13 +69,15 @@ def _save_customers(
     stored = {c.external_id: c for c in uow.inventory.customers()}
     added: list[str] = []
     updated: list[str] = []
+    changed: list[Customer] = []
     for customer in customers:
         old = stored.get(customer.external_id)
         merged = _keep_bounces(customer, old)
         if old == merged:
             continue
-        uow.inventory.save_customer(merged)
+        changed.append(merged)
         (updated if old else added).append(customer.external_id)
+    uow.inventory.save_customers(changed)
     return added, updated
 
 

@@ -249,48 +249,55 @@ class SqlInventory:
     def customer_ids(self) -> frozenset[str]:
         return frozenset(self.session.execute(select(CustomerRow.external_id)).scalars())
 
-    def save_customer(self, customer: Customer) -> None:
-        """Insert or replace a customer and its contacts."""
-        found = self.session.execute(
-            select(CustomerRow.id).where(CustomerRow.external_id == customer.external_id)
-        ).scalar_one_or_none()
-        if found is None:
-            found = uuid.uuid4()
+    def save_customers(self, customers: list[Customer]) -> None:
+        """Insert or replace customers and their contacts, in a few statements for any number."""
+        if not customers:
+            return
+        ids = dict(
+            self.session.execute(select(CustomerRow.external_id, CustomerRow.id)).tuples().all()
+        )
+        new_rows = []
+        for customer in customers:
+            values = {
+                "name": customer.name,
+                "tier": customer.tier,
+                "jurisdictions": list(customer.jurisdictions),
+            }
+            found = ids.get(customer.external_id)
+            if found is None:
+                ids[customer.external_id] = uuid.uuid4()
+                new_rows.append(
+                    {"id": ids[customer.external_id], "external_id": customer.external_id, **values}
+                )
+            else:
+                self.session.execute(
+                    update(CustomerRow).where(CustomerRow.id == found).values(**values)
+                )
+        if new_rows:
+            self.session.execute(insert(CustomerRow), new_rows)
+        replaced = [ids[c.external_id] for c in customers]
+        for start in range(0, len(replaced), 500):  # stay under the bind-parameter limits
             self.session.execute(
-                insert(CustomerRow).values(
-                    id=found,
-                    external_id=customer.external_id,
-                    name=customer.name,
-                    tier=customer.tier,
-                    jurisdictions=list(customer.jurisdictions),
+                delete(CustomerContactRow).where(
+                    CustomerContactRow.customer_id.in_(replaced[start : start + 500])
                 )
             )
-        else:
-            self.session.execute(
-                update(CustomerRow)
-                .where(CustomerRow.id == found)
-                .values(
-                    name=customer.name,
-                    tier=customer.tier,
-                    jurisdictions=list(customer.jurisdictions),
-                )
-            )
-            self.session.execute(
-                delete(CustomerContactRow).where(CustomerContactRow.customer_id == found)
-            )
-        for position, c in enumerate(customer.contacts):
-            self.session.execute(
-                insert(CustomerContactRow).values(
-                    id=uuid.uuid4(),
-                    customer_id=found,
-                    position=position,
-                    email=c.email,
-                    name=c.name,
-                    role=c.role,
-                    verified_at=c.verified_at,
-                    unreachable_reason=c.unreachable_reason,
-                )
-            )
+        contacts = [
+            {
+                "id": uuid.uuid4(),
+                "customer_id": ids[customer.external_id],
+                "position": position,
+                "email": c.email,
+                "name": c.name,
+                "role": c.role,
+                "verified_at": c.verified_at,
+                "unreachable_reason": c.unreachable_reason,
+            }
+            for customer in customers
+            for position, c in enumerate(customer.contacts)
+        ]
+        if contacts:
+            self.session.execute(insert(CustomerContactRow), contacts)
 
     def mark_unreachable(self, email: str, reason: str) -> list[str]:
         """Flag every contact with this address; returns the customers' external ids."""
