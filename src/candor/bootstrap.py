@@ -31,7 +31,7 @@ from candor.domain.reports import RateLimit
 from candor.domain.secrets import Catalogue
 from candor.domain.securitytxt import generate, values_from_settings
 from candor.domain.triage_policy import Policy
-from candor.services import accounts, impact
+from candor.services import accounts, impact, inventory
 from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
 from candor.services.context import Context
 from candor.services.obligation_records import TrackedObligationRecords
@@ -72,6 +72,7 @@ class Application:
             blobs=self.blobs,
             max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
             obligations=self.obligations,
+            secrets=lambda: self.secret_catalogue,
         )
 
     @cached_property
@@ -94,6 +95,8 @@ class Application:
             impact=impact.ImpactRecords(),
             obligations=TrackedObligationRecords(),
             action_items=RetroActionItems(),
+            customers=inventory.CustomerContactRecords(),
+            inventory=inventory.InventoryRecords(),
         )
 
     @cached_property

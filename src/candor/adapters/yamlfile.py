@@ -95,7 +95,20 @@ def _walk(loader: yaml.SafeLoader, node: Node, path: PathKey, doc: Document) -> 
 def parse(text: str, *, file: str) -> Document:
     """Parse YAML text. Syntax errors raise ``RuleFileError`` with the line and column."""
     doc = Document(file=file, data=None)
-    loader = yaml.SafeLoader(text)
+    try:
+        # the reader checks every character when it is built: a control character is a
+        # problem with the file, not a crash
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise RuleFileError(
+            Problem(
+                f"not valid YAML: character #x{exc.character:04x} is not allowed",
+                file=file,
+                line=line,
+                hint="remove control characters (a copy from a terminal or a binary file?)",
+            )
+        ) from None
     try:
         node = loader.get_single_node()
         if node is not None:

@@ -20,6 +20,7 @@ from candor.cli import (
     exercises,
     impact,
     incidents,
+    inventory,
     playbooks,
     readiness,
     records,
@@ -110,6 +111,10 @@ records.register(app)
 app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
 retros.register(app)
 sharing.register(app)
+app.add_typer(
+    inventory.inventory_app, name="inventory", help="Systems, the data they hold, secrets, code."
+)
+app.add_typer(inventory.customers_app, name="customers", help="Customers and their contacts.")
 
 
 def main(argv: list[str] | None = None) -> int:

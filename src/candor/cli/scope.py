@@ -104,6 +104,13 @@ def run(
         metavar="FILE",
         help="Write the indicators plus the pivots found, ready for the next run.",
     ),
+    incident: str | None = typer.Option(
+        None,
+        "--incident",
+        metavar="INC-…",
+        help="Attach the result to this incident (needs the workspace).",
+    ),
+    label: str = typer.Option("", "--label", help="The attached scan's label."),
 ) -> None:
     """Scan logs for indicators: who, from where, which accounts and resources, when."""
     if engine_name not in ENGINES[:2] and not engine_name.startswith("ibis:"):
@@ -142,6 +149,10 @@ def run(
         print_json(data)
     else:
         _show(result)
+    if incident is not None:
+        from candor.cli.inventory import attach_result
+
+        attach_result(incident, data, label=label or f"{source.value} scan of {', '.join(paths)}")
 
 
 def _write_csv(path: Path, chunks: Iterator[list[dict[str, Any]]]) -> None:

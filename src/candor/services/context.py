@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from candor.domain.secrets import Catalogue
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
 from candor.services.ports_obligations import ObligationsSetup
 
@@ -23,3 +24,5 @@ class Context:
     max_attachment_bytes: int = 100 * 1024 * 1024
     # the rules, calendars and organisation profile obligations are computed with
     obligations: ObligationsSetup | None = None
+    # the secret catalogue (types, rotation steps) the inventory's credentials are described with
+    secrets: Callable[[], Catalogue] | None = None

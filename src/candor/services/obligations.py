@@ -171,67 +171,96 @@ def record_facts(
     obligations recomputed, both on the timeline. ``expected_version`` guards against
     overwriting a version someone else recorded since the caller read it."""
     now = ctx.clock.now()
-    source = FactSource(source)
     with ctx.uow(write=True) as raw:
         uow = tracked(raw)
         incident = incidents.load(uow, actor, key)
         require_write(actor, incident)
-        uow.obligations.lock(incident.id)
-        current = uow.obligations.latest_facts(incident.id)
-        at = current.version if current else 0
-        if expected_version is not None and expected_version != at:
-            raise Conflict(
-                f"the facts of {incident.key} were changed by someone else (now version {at}; you "
-                f"edited version {expected_version}). Reload them and apply your change again."
-            )
-        version = revise(
-            current,
-            changes,
-            incident_id=incident.id,
-            source=source,
-            by=actor.username,
-            now=now,
-            reason=reason,
-        )
-        if version is None:
-            return FactsRecorded(current, False, ())
-        _check_events(setup_of(ctx), version, now)
-        uow.obligations.add_facts(version)
-        described = "; ".join(change.describe() for change in version.changes)
-        body = f"Obligation facts version {version.version} ({source.value}): {described}."
-        if version.reason:
-            body += f" Reason: {version.reason}"
-        entry_in(
+        recorded = record_facts_in(
+            ctx,
             uow,
             actor,
             incident,
-            body,
-            now,
-            {
-                "facts_version": version.version,
-                "source": source.value,
-                "changes": [
-                    {"key": c.key, "before": c.before, "after": c.after} for c in version.changes
-                ],
-            },
+            changes,
+            source=source,
+            reason=reason,
+            expected_version=expected_version,
+            now=now,
         )
-        uow.audit.append(
-            AuditDraft(
-                at=now,
-                actor=actor.username,
-                action="obligation.facts",
-                target_type="incident",
-                target_id=str(incident.id),
-                incident_key=incident.key,
-                before={k: f.value for k, f in current.facts.items()} if current else None,
-                after={k: f.value for k, f in version.facts.items()},
-                detail=version.reason,
-            )
+        if recorded.changed:
+            uow.commit()
+    return recorded
+
+
+def record_facts_in(
+    ctx: Context,
+    uow: ObligationsUnitOfWork,
+    actor: Actor,
+    incident: Incident,
+    changes: Mapping[str, object],
+    *,
+    source: FactSource | str,
+    reason: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> FactsRecorded:
+    """``record_facts`` inside the caller's transaction (the caller checked access and commits):
+    features that derive facts (the inventory's scope) record them with their own change."""
+    source = FactSource(source)
+    uow.obligations.lock(incident.id)
+    current = uow.obligations.latest_facts(incident.id)
+    at = current.version if current else 0
+    if expected_version is not None and expected_version != at:
+        raise Conflict(
+            f"the facts of {incident.key} were changed by someone else (now version {at}; you "
+            f"edited version {expected_version}). Reload them and apply your change again."
         )
-        made = recompute_in(
-            ctx, uow, actor, incident, cause=f"facts version {version.version}", now=now
+    version = revise(
+        current,
+        changes,
+        incident_id=incident.id,
+        source=source,
+        by=actor.username,
+        now=now,
+        reason=reason,
+    )
+    if version is None:
+        return FactsRecorded(current, False, ())
+    _check_events(setup_of(ctx), version, now)
+    uow.obligations.add_facts(version)
+    described = "; ".join(change.describe() for change in version.changes)
+    body = f"Obligation facts version {version.version} ({source.value}): {described}."
+    if version.reason:
+        body += f" Reason: {version.reason}"
+    entry_in(
+        uow,
+        actor,
+        incident,
+        body,
+        now,
+        {
+            "facts_version": version.version,
+            "source": source.value,
+            "changes": [
+                {"key": c.key, "before": c.before, "after": c.after} for c in version.changes
+            ],
+        },
+    )
+    uow.audit.append(
+        AuditDraft(
+            at=now,
+            actor=actor.username,
+            action="obligation.facts",
+            target_type="incident",
+            target_id=str(incident.id),
+            incident_key=incident.key,
+            before={k: f.value for k, f in current.facts.items()} if current else None,
+            after={k: f.value for k, f in version.facts.items()},
+            detail=version.reason,
         )
-        uow.commit()
+    )
+    made = recompute_in(
+        ctx, uow, actor, incident, cause=f"facts version {version.version}", now=now
+    )
     return FactsRecorded(version, True, made)
 
 

@@ -82,6 +82,7 @@ class Templates:
         self.env.filters["local"] = self.local
         self.env.filters["utc"] = lambda v: v.strftime("%Y-%m-%d %H:%M UTC") if v else "—"
         self.env.filters["iso"] = lambda v: v.isoformat() if v else ""
+        self.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, int) else str(v)
         self.env.globals.update(
             version=__version__,
             organization=organization,

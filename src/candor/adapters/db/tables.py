@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - advisory tables
 from candor.adapters.db import impact as _impact  # noqa: F401 - impact statements, findings
 from candor.adapters.db import intake as _intake  # noqa: F401 - reports, triage assessments
+from candor.adapters.db import inventory as _inventory  # noqa: F401 - inventory, customers, scope
 from candor.adapters.db import learn as _learn  # noqa: F401 - retros, shared indicators, VERIS
 from candor.adapters.db import models
 from candor.adapters.db import models_records as _records  # noqa: F401 - registers its tables

@@ -11,6 +11,7 @@ from candor.web.api import (
     exercises,
     impact,
     incidents,
+    inventory,
     learn,
     obligations,
     reports,
@@ -28,3 +29,4 @@ router.include_router(advisories.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(learn.router)
+router.include_router(inventory.router)

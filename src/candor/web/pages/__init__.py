@@ -15,6 +15,7 @@ from candor.web.pages import (
     impact,
     incidents,
     intake,
+    inventory,
     metrics,
     obligations,
     playbooks,
@@ -46,3 +47,4 @@ router.include_router(secrets.router)
 router.include_router(retros.router)
 router.include_router(metrics.router)
 router.include_router(sharing.router)
+router.include_router(inventory.router)
