@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
 from candor.services.ports_obligations import ObligationsSetup
+from candor.services.ports_statements import CommsSetup
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,5 @@ class Context:
     max_attachment_bytes: int = 100 * 1024 * 1024
     # the rules, calendars and organisation profile obligations are computed with
     obligations: ObligationsSetup | None = None
+    # the review chain and templates of statements (None: the defaults, no templates)
+    comms: CommsSetup | None = None
