@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from candor import __version__
 from candor.bootstrap import Application
 from candor.domain import reports
-from candor.web import advisories_public, errors
+from candor.web import advisories_public, errors, status_site
 from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
 from candor.web.pages import router as pages_router
@@ -45,6 +45,11 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/report"),
     ("POST", "/api/v1/reports"),
     ("GET", "/.well-known/security.txt"),
+    # the public status site: public statements of real incidents, and feeds (web.status_site)
+    ("GET", "/status"),
+    ("GET", "/status/incidents/{slug}"),
+    ("GET", "/status/feed.atom"),
+    ("GET", "/status/feed.json"),
 }
 
 MAX_BODY = 2 * 1024 * 1024
@@ -134,6 +139,7 @@ def create_app(application: Application) -> FastAPI:
     app.include_router(api_router)
     # before the pages: /advisories/public must not be read as the advisory "public"
     app.include_router(advisories_public.router)
+    app.include_router(status_site.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
