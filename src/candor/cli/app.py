@@ -29,6 +29,7 @@ from candor.cli import (
     secrets,
     securitytxt,
     serve,
+    statements,
     stix,
     tasks,
     timeline,
@@ -106,6 +107,10 @@ app.add_typer(
 )
 records.register(app)
 app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
+app.add_typer(
+    statements.app, name="statements", help="Statements: draft, review, publish, correct."
+)
+app.add_typer(statements.site_app, name="site", help="The public status site as static files.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -504,7 +504,7 @@ def _unknowns(version: ImpactVersion | None) -> list[str]:
 def template_data(
     ctx: Context, incident: Incident, impact_version: ImpactVersion | None
 ) -> dict[str, Any]:
-    sections = {}
+    sections = {s.value: {"text": "", "confidence": "unknown"} for s in Section}
     if impact_version is not None:
         for section in Section:
             text = impact_version.section(section)
