@@ -13,6 +13,7 @@ from candor.web.api import (
     incidents,
     obligations,
     reports,
+    statements,
     triage,
 )
 
@@ -26,3 +27,4 @@ router.include_router(exercises.router)
 router.include_router(advisories.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
+router.include_router(statements.router)
