@@ -20,6 +20,7 @@ from candor.web.pages import (
     readiness,
     reports,
     secrets,
+    statements,
     triage,
 )
 
@@ -40,3 +41,4 @@ router.include_router(intake.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(secrets.router)
+router.include_router(statements.router)
