@@ -155,6 +155,10 @@ def test_caching_headers_and_conditional_requests(
         first = anonymous.get(path)
         etag, modified = first.headers["etag"], first.headers["last-modified"]
         assert "max-age" in first.headers["cache-control"]
+        assert "default-src 'none'" in first.headers["content-security-policy"]
+        assert first.headers["x-content-type-options"] == "nosniff"
+        head = anonymous.head(path)
+        assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
         assert anonymous.get(path, headers={"If-None-Match": etag}).status_code == 304
         assert anonymous.get(path, headers={"If-Modified-Since": modified}).status_code == 304
         assert anonymous.get(path, headers={"If-None-Match": '"other"'}).status_code == 200

@@ -20,6 +20,7 @@ from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
 from candor.web.pages import router as pages_router
 from candor.web.security import SecurityHeaders
+from candor.web.status_site import routes as status_routes
 from candor.web.templating import STATIC, Templates
 
 # (method, path) pairs reachable without signing in; everything else requires it
@@ -144,6 +145,14 @@ def create_app(application: Application) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY, per_path=PATH_LIMITS)
+    # outermost: the public status page is answered from its snapshot before anything else
+    app.state.status_snapshot = status_routes.Snapshot()
+    app.add_middleware(
+        status_routes.StatusFastPath,
+        application=application,
+        templates=app.state.templates,
+        snapshot=app.state.status_snapshot,
+    )
     return app
 
 

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from candor.bootstrap import Application
 from candor.domain.errors import NotFound
@@ -25,6 +26,7 @@ from candor.domain.statements import Audience, Statement
 from candor.services import advisory_publication, audit, statements
 from candor.services.ports import UnitOfWork
 from candor.web.deps import application
+from candor.web.security import BASE_HEADERS
 from candor.web.status_site import site
 from candor.web.templating import Templates
 
@@ -98,18 +100,9 @@ def _answer(request: Request, found: site.Served | None, what: str) -> Response:
 
 
 def _not_modified(request: Request, found: site.Served) -> bool:
-    match = request.headers.get("if-none-match")
-    if match is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
-        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
-        return "*" in tags or found.etag in tags
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            when = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        return when.tzinfo is not None and found.modified <= when
-    return False
+    return _fresh(
+        found, request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+    )
 
 
 @router.get("/status")
@@ -132,3 +125,61 @@ async def atom(request: Request) -> Response:
 @router.get("/status/feed.json")
 async def json_feed(request: Request) -> Response:
     return _answer(request, _snapshot(request).get("/status/feed.json"), "no feed")
+
+
+class StatusFastPath:
+    """Answer GET and HEAD for the status site's files straight from the snapshot, before
+    routing and the other middleware: the public page is the one that takes the load when an
+    incident is news. Anything not in the snapshot (an unknown incident) goes on to the routes,
+    which answer 404 the usual way. The security headers every response carries are added here,
+    since the response does not pass through ``SecurityHeaders``."""
+
+    def __init__(
+        self, app: ASGIApp, *, application: Application, templates: Templates, snapshot: Snapshot
+    ) -> None:
+        self.app = app
+        self.application = application
+        self.templates = templates
+        self.snapshot = snapshot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path: str = scope["path"]
+            if path == "/status" or path.startswith("/status/"):
+                found = self.snapshot.current(self.application, self.templates).get(path)
+                if found is not None:
+                    await self._send(scope, send, found)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _send(self, scope: Scope, send: Send, found: site.Served) -> None:
+        request_headers = dict(scope.get("headers", []))
+        match = request_headers.get(b"if-none-match")
+        since = request_headers.get(b"if-modified-since")
+        fresh = _fresh(
+            found,
+            match.decode("latin-1") if match is not None else None,
+            since.decode("latin-1") if since is not None else None,
+        )
+        headers = [*found.raw_headers, *BASE_HEADERS]
+        body = b"" if fresh or scope["method"] == "HEAD" else found.body
+        if not fresh:
+            headers.append((b"content-type", found.media_type.encode()))
+            headers.append((b"content-length", str(len(found.body)).encode()))
+        await send(
+            {"type": "http.response.start", "status": 304 if fresh else 200, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _fresh(found: site.Served, match: str | None, since: str | None) -> bool:
+    if match is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return "*" in tags or found.etag in tags
+    if since:
+        try:
+            when = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        return when.tzinfo is not None and found.modified <= when
+    return False

@@ -235,6 +235,7 @@ class Served:
     etag: str
     modified: datetime
     headers: dict[str, str]
+    raw_headers: tuple[tuple[bytes, bytes], ...]  # the same, ready for ASGI
 
 
 MAX_AGE = 60  # seconds: a new statement or correction reaches readers within a minute
@@ -243,17 +244,13 @@ MAX_AGE = 60  # seconds: a new statement or correction reaches readers within a 
 def served(file: PublicFile) -> Served:
     etag = '"' + hashlib.sha256(file.content).hexdigest()[:40] + '"'
     modified = file.last_modified.astimezone(UTC).replace(microsecond=0)
-    return Served(
-        file.content,
-        file.media_type,
-        etag,
-        modified,
-        {
-            "ETag": etag,
-            "Last-Modified": format_datetime(modified, usegmt=True),
-            "Cache-Control": f"public, max-age={MAX_AGE}",
-        },
-    )
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Cache-Control": f"public, max-age={MAX_AGE}",
+    }
+    raw = tuple((k.lower().encode(), v.encode()) for k, v in headers.items())
+    return Served(file.content, file.media_type, etag, modified, headers, raw)
 
 
 def static_files(
