@@ -282,3 +282,99 @@ def test_credential_rotation_template(sql_ctx: Context) -> None:
         credentials=[{"type": "aws_access_key", "masked": "AKIA…WXYZ"}],
     )
     assert "AKIA…WXYZ" in s.body and "1. Create a new key" in s.body and "Acme" in s.body
+
+
+def test_regulator_notice_blocks_approval_until_required_content_is_given(
+    sql_ctx: Context,
+) -> None:
+    import uuid
+    from datetime import date, timedelta
+
+    from candor.domain.obligations.results import Status
+    from candor.domain.obligations.tracking import Computed, TrackedObligation, Tracking
+    from candor.services.ports_obligations import tracked
+
+    ctx = replace(sql_ctx, comms=CommsSetup(templates=JinjaStatementTemplates()))
+    key = declare(ctx)
+    now = ctx.clock.now()
+    content = ["nature of breach", "DPO/contact point", "likely consequences"]
+    with ctx.uow(write=True) as uow:
+        incident_id = uow.incidents.get(key).id  # type: ignore[union-attr]
+        tracked(uow).obligations.add(
+            TrackedObligation(
+                id=uuid.uuid4(),
+                incident_id=incident_id,
+                seq=1,
+                computed=Computed(
+                    rule_id="eu-gdpr-33",
+                    jurisdiction="IE",
+                    kind="notice",
+                    regime="eu-gdpr",
+                    recipient_category="regulator",
+                    recipient="Lead supervisory authority",
+                    status=Status.REQUIRED,
+                    deadline=now + timedelta(hours=72),
+                    deadline_rule="72 hours from aware_at",
+                    trigger="aware_at",
+                    trigger_at=now,
+                    citation="Art. 33(1)",
+                    law="GDPR",
+                    verified=True,
+                    unverified=(),
+                    last_reviewed=date(2026, 11, 22),
+                    rule_effective_from=None,
+                    zone="Europe/Dublin",
+                    per_place=False,
+                    detail={
+                        "content_required": content,
+                        "other_exceptions": ["information may be provided in phases (Art. 33(4))"],
+                    },
+                ),
+                state=Tracking.PENDING,
+                active=True,
+                first_computed_at=now,
+                updated_at=now,
+            )
+        )
+        uow.commit()
+    with pytest.raises(InvalidInput, match="audience_ref"):
+        statements.draft_from_template(
+            ctx,
+            ALICE,
+            key,
+            template="regulator_notice",
+            audience="regulator",
+            audience_ref="#9",
+            channels="email",
+        )
+    s = statements.draft_from_template(
+        ctx,
+        ALICE,
+        key,
+        template="regulator_notice",
+        audience="regulator",
+        audience_ref="#1",
+        channels="email",
+    )
+    assert s.title == "Notification under GDPR Art. 33(1)"
+    assert [e.name for e in s.elements] == content and s.phasing_allowed
+    assert "- likely consequences" in s.body and "provided in phases" in s.body
+    statements.submit(ctx, ALICE, key, s.number)
+    with pytest.raises(InvalidInput) as caught:
+        statements.approve(ctx, ERIN, key, s.number)
+    assert {p.field for p in caught.value.problems} == {f"elements.{c}" for c in content}
+    statements.request_changes(ctx, ERIN, key, s.number, comment="fill in the checklist")
+    statements.edit(
+        ctx,
+        ALICE,
+        key,
+        s.number,
+        elements={
+            "nature of breach": {"text": "Integration keys of 12 customers read."},
+            "DPO/contact point": {"text": "dpo@example.com"},
+            "likely consequences": {"deferred": True},
+        },
+    )
+    statements.submit(ctx, ALICE, key, s.number)
+    statements.approve(ctx, ERIN, key, s.number)
+    assert statements.approve(ctx, BOB, key, s.number).state is State.APPROVED
