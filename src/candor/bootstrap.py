@@ -16,6 +16,7 @@ from candor.adapters.db import intake as _intake  # noqa: F401 - registers repor
 from candor.adapters.db import migrate
 from candor.adapters.db import obligations as _obligations  # noqa: F401 - registers obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
+from candor.adapters.db import statements as _statements  # noqa: F401 - registers statements
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.export.csaf_provider import ProviderSettings
@@ -23,6 +24,7 @@ from candor.adapters.export.publication import AdvisoryExports
 from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.passwords import Argon2Hasher
 from candor.adapters.records.blobs import LocalBlobStore
+from candor.adapters.statement_templates import JinjaStatementTemplates
 from candor.domain.access import OrgRole
 from candor.domain.advisories import Publisher
 from candor.domain.errors import CandorError, InvalidInput, Problem
@@ -38,6 +40,7 @@ from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
 from candor.services.ports_prepare import Signals
+from candor.services.ports_statements import CommsSetup
 from candor.services.retros import RetroActionItems
 
 
@@ -73,6 +76,17 @@ class Application:
             max_attachment_bytes=self.settings.attachments.max_size_mb * 1024 * 1024,
             obligations=self.obligations,
             secrets=lambda: self.secret_catalogue,
+            comms=self.comms,
+        )
+
+    @cached_property
+    def comms(self) -> CommsSetup:
+        catalogue = self.secret_catalogue
+        return CommsSetup(
+            review_chain=tuple(self.settings.comms.review_chain),
+            templates=JinjaStatementTemplates(self.settings.comms.templates_dir),
+            secret_rotation={t.id: t.rotate for t in catalogue.types},
+            secret_names={t.id: t.name for t in catalogue.types},
         )
 
     @cached_property

@@ -25,6 +25,7 @@ from pydantic_settings import (
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.obligations import jurisdictions
 from candor.domain.obligations.vocabulary import DataRole, Sector
+from candor.domain.vocabulary import Role
 
 CONFIG_NAME = "candor.toml"
 
@@ -365,6 +366,40 @@ class ObligationsSettings(BaseModel):
         return value
 
 
+class CommsSettings(BaseModel):
+    """Statements: who reviews them and which templates they start from (docs/communications.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review_chain: list[str] = Field(
+        default_factory=lambda: ["counsel", "incident_lead"],
+        description="Incident roles that approve every statement, in order, before the "
+        "communications lead publishes it (roles: incident_lead, technical_lead, comms_lead, "
+        "scribe, counsel, exec_sponsor).",
+    )
+    templates_dir: Path | None = Field(
+        None,
+        description="A directory of statement templates (NAME.md.j2) that replace the packaged "
+        "ones of the same name: acknowledgement, update, resolution, customer_notice, "
+        "credential_rotation, regulator_notice.",
+    )
+
+    @field_validator("review_chain")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        known = {r.value for r in Role}
+        for step in value:
+            if step not in known:
+                raise ValueError(
+                    f"unknown incident role {step!r}; roles: {', '.join(sorted(known))}"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("names a role twice")
+        if not value:
+            raise ValueError("names no reviewer")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid"
@@ -401,6 +436,7 @@ class Settings(BaseSettings):
     triage: TriageSettings = Field(default_factory=TriageSettings)
     obligations: ObligationsSettings = Field(default_factory=ObligationsSettings)
     learn: LearnSettings = Field(default_factory=LearnSettings)
+    comms: CommsSettings = Field(default_factory=CommsSettings)
 
     @property
     def config_path(self) -> Path:

@@ -32,6 +32,7 @@ from candor.cli import (
     securitytxt,
     serve,
     sharing,
+    statements,
     stix,
     tasks,
     timeline,
@@ -115,6 +116,10 @@ app.add_typer(
     inventory.inventory_app, name="inventory", help="Systems, the data they hold, secrets, code."
 )
 app.add_typer(inventory.customers_app, name="customers", help="Customers and their contacts.")
+app.add_typer(
+    statements.app, name="statements", help="Statements: draft, review, publish, correct."
+)
+app.add_typer(statements.site_app, name="site", help="The public status site as static files.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from candor.domain.secrets import Catalogue
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
 from candor.services.ports_obligations import ObligationsSetup
+from candor.services.ports_statements import CommsSetup
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,5 @@ class Context:
     obligations: ObligationsSetup | None = None
     # the secret catalogue (types, rotation steps) the inventory's credentials are described with
     secrets: Callable[[], Catalogue] | None = None
+    # the review chain and templates of statements (None: the defaults, no templates)
+    comms: CommsSetup | None = None

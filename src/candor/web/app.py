@@ -16,11 +16,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from candor import __version__
 from candor.bootstrap import Application
 from candor.domain import reports
-from candor.web import advisories_public, errors
+from candor.web import advisories_public, errors, status_site
 from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
 from candor.web.pages import router as pages_router
 from candor.web.security import SecurityHeaders
+from candor.web.status_site import routes as status_routes
 from candor.web.templating import STATIC, Templates
 
 # (method, path) pairs reachable without signing in; everything else requires it
@@ -46,6 +47,11 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/report"),
     ("POST", "/api/v1/reports"),
     ("GET", "/.well-known/security.txt"),
+    # the public status site: public statements of real incidents, and feeds (web.status_site)
+    ("GET", "/status"),
+    ("GET", "/status/incidents/{slug}"),
+    ("GET", "/status/feed.atom"),
+    ("GET", "/status/feed.json"),
 }
 
 MAX_BODY = 2 * 1024 * 1024
@@ -135,6 +141,7 @@ def create_app(application: Application) -> FastAPI:
     app.include_router(api_router)
     # before the pages: /advisories/public must not be read as the advisory "public"
     app.include_router(advisories_public.router)
+    app.include_router(status_site.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders, hsts=application.settings.web.secure_cookies)
@@ -144,6 +151,14 @@ def create_app(application: Application) -> FastAPI:
             ProxyHeadersMiddleware, trusted_hosts=list(application.settings.web.trusted_proxies)
         )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY, per_path=PATH_LIMITS)
+    # outermost: the public status page is answered from its snapshot before anything else
+    app.state.status_snapshot = status_routes.Snapshot()
+    app.add_middleware(
+        status_routes.StatusFastPath,
+        application=application,
+        templates=app.state.templates,
+        snapshot=app.state.status_snapshot,
+    )
     return app
 
 

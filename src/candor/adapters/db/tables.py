@@ -13,6 +13,7 @@ from candor.adapters.db import models
 from candor.adapters.db import models_records as _records  # noqa: F401 - registers its tables
 from candor.adapters.db import obligations as _obligations  # noqa: F401 - facts, obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - contacts and exercises tables
+from candor.adapters.db import statements as _statements  # noqa: F401 - statements
 
 
 def metadata() -> MetaData:

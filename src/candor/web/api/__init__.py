@@ -15,6 +15,7 @@ from candor.web.api import (
     learn,
     obligations,
     reports,
+    statements,
     triage,
 )
 
@@ -30,3 +31,4 @@ router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(learn.router)
 router.include_router(inventory.router)
+router.include_router(statements.router)

@@ -24,6 +24,7 @@ from candor.web.pages import (
     retros,
     secrets,
     sharing,
+    statements,
     triage,
 )
 
@@ -48,3 +49,4 @@ router.include_router(retros.router)
 router.include_router(metrics.router)
 router.include_router(sharing.router)
 router.include_router(inventory.router)
+router.include_router(statements.router)
