@@ -17,6 +17,7 @@ from candor.cli import (
     attachments,
     audit,
     contacts,
+    delivery,
     exercises,
     impact,
     incidents,
@@ -106,6 +107,7 @@ app.add_typer(
 )
 records.register(app)
 app.add_typer(scope.app, name="scope", help="Blast radius from logs (CloudTrail, web, …).")
+delivery.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
+from candor.services.ports_delivery import DeliverySetup
 from candor.services.ports_obligations import ObligationsSetup
 
 
@@ -23,3 +24,5 @@ class Context:
     max_attachment_bytes: int = 100 * 1024 * 1024
     # the rules, calendars and organisation profile obligations are computed with
     obligations: ObligationsSetup | None = None
+    # own domains, batch size, leases and retries of the outbox
+    delivery: DeliverySetup = field(default_factory=DeliverySetup)
