@@ -80,18 +80,24 @@ class Ran:
     ok: bool
 
 
+def _due(job: Job, current: JobLease | None, *, worker: str, now: datetime) -> bool:
+    if current is None or current.last_started_at is None:
+        return True
+    if current.owner not in (None, worker) and (current.lease_until or now) > now:
+        return False  # another worker runs it
+    return current.last_started_at + job.every <= now or current.owner not in (None, worker)
+
+
 def _take(ctx: Context, job: Job, *, worker: str, now: datetime, lease: timedelta) -> bool:
+    # a look without a write lock first: idle workers must not queue behind the busy one
+    with ctx.uow() as base:
+        if not _due(job, with_delivery(base).job_leases.get(job.name), worker=worker, now=now):
+            return False
     try:
         with ctx.uow(write=True) as base:
             leases = with_delivery(base).job_leases
-            current = leases.get(job.name)
-            if (
-                current is not None
-                and current.last_started_at is not None
-                and current.last_started_at + job.every > now
-                and (current.owner is None or current.owner == worker)
-            ):
-                return False  # not due yet
+            if not _due(job, leases.get(job.name), worker=worker, now=now):
+                return False
             if not leases.acquire(job.name, owner=worker, now=now, until=now + lease):
                 return False  # another worker runs it
             leases.started(job.name, owner=worker, now=now)

@@ -13,6 +13,7 @@ is unique; enqueuing the same key again returns the stored message and changes n
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from candor.domain import outbox as model
 from candor.domain.access import Actor, require_admin
 from candor.domain.audit import AuditDraft
 from candor.domain.bounces import Bounce
-from candor.domain.errors import NotFound
+from candor.domain.errors import InvalidInput, NotFound
 from candor.domain.outbox import Channel, Message, Outcome, Result, State
 from candor.services.context import Context
 from candor.services.ports import UnitOfWork
@@ -47,8 +48,8 @@ def enqueue(
     subject: str,
     body: str,
     now: datetime,
-    id_factory: Callable[[], object] | None = None,
-    incident_id: object | None = None,
+    id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
+    incident_id: uuid.UUID | None = None,
     exercise: bool = False,
     headers: Mapping[str, str] | None = None,
     own_domains: Iterable[str] = (),
@@ -58,17 +59,12 @@ def enqueue(
     An exercise message to an address outside ``own_domains`` is stored ``held`` and never
     sent (with no domains given, every exercise message is held). A message to an address
     known to be unreachable is stored ``dead`` with the reason, for the operator to see."""
-    import uuid
-
     store = with_delivery(uow)
     existing = store.outbox.get(key)
     if existing is not None:
         return existing
-    new_id = id_factory() if id_factory else uuid.uuid4()
-    assert isinstance(new_id, uuid.UUID)
-    assert incident_id is None or isinstance(incident_id, uuid.UUID)
     message = model.new_message(
-        id=new_id,
+        id=id_factory(),
         key=key,
         channel=channel,
         recipient=recipient,
@@ -91,6 +87,74 @@ def enqueue(
             )
     store.outbox.add(message)
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One message for ``enqueue_many``."""
+
+    key: str
+    recipient: str
+    subject: str
+    body: str
+    channel: Channel = Channel.EMAIL
+    headers: Mapping[str, str] | None = None
+
+
+def enqueue_many(
+    uow: UnitOfWork,
+    drafts: Sequence[Draft],
+    *,
+    now: datetime,
+    incident_id: uuid.UUID | None = None,
+    exercise: bool = False,
+    own_domains: Iterable[str] = (),
+    id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> int:
+    """``enqueue`` for many messages at once (a statement to every customer contact): keys
+    already stored are skipped; returns how many were added. All are checked before any is
+    stored: one bad address stores nothing and names the draft."""
+    store = with_delivery(uow)
+    domains = tuple(own_domains)
+    seen = store.outbox.existing_keys([d.key for d in drafts])
+    fresh: list[Message] = []
+    problems = []
+    for number, d in enumerate(drafts):
+        if d.key in seen:
+            continue
+        seen.add(d.key)
+        try:
+            fresh.append(
+                model.new_message(
+                    id=id_factory(),
+                    key=d.key,
+                    channel=d.channel,
+                    recipient=d.recipient,
+                    subject=d.subject,
+                    body=d.body,
+                    now=now,
+                    incident_id=incident_id,
+                    exercise=exercise,
+                    headers=dict(d.headers or {}),
+                    own_domains=domains,
+                )
+            )
+        except InvalidInput as exc:
+            problems += [
+                replace(p, field=f"messages[{number}].{p.field}" if p.field else None)
+                for p in exc.problems
+            ]
+    if problems:
+        raise InvalidInput(problems)
+    unreachable = {u.address for u in store.outbox.unreachable_list()}
+    fresh = [
+        replace(m, state=State.DEAD, last_error="address unreachable")
+        if m.state is State.QUEUED and m.channel is Channel.EMAIL and m.recipient in unreachable
+        else m
+        for m in fresh
+    ]
+    store.outbox.add_many(fresh)
+    return len(fresh)
 
 
 def backoff_of(setup: DeliverySetup) -> model.Backoff:

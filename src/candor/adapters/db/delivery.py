@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, update
+from sqlalchemy import Boolean, Index, Integer, String, Text, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from candor.adapters.db.models import Base
@@ -112,6 +112,29 @@ def _message(row: OutboxRow) -> Message:
     )
 
 
+def _row(message: Message) -> dict[str, object]:
+    return {
+        "id": message.id,
+        "key": message.key,
+        "channel": message.channel.value,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": message.body,
+        "headers_json": json.dumps(message.headers, sort_keys=True),
+        "incident_id": message.incident_id,
+        "exercise": message.exercise,
+        "state": message.state.value,
+        "attempts": message.attempts,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at or message.created_at,
+        "next_attempt_at": message.next_attempt_at,
+        "sent_at": message.sent_at,
+        "lease_owner": message.lease_owner,
+        "lease_until": message.lease_until,
+        "last_error": message.last_error,
+    }
+
+
 def _changes(message: Message) -> dict[str, object]:
     return {
         "id": message.id,
@@ -131,29 +154,22 @@ class SqlOutbox:
         self.session = session
 
     def add(self, message: Message) -> None:
-        self.session.add(
-            OutboxRow(
-                id=message.id,
-                key=message.key,
-                channel=message.channel.value,
-                recipient=message.recipient,
-                subject=message.subject,
-                body=message.body,
-                headers_json=json.dumps(message.headers, sort_keys=True),
-                incident_id=message.incident_id,
-                exercise=message.exercise,
-                state=message.state.value,
-                attempts=message.attempts,
-                created_at=message.created_at,
-                updated_at=message.updated_at or message.created_at,
-                next_attempt_at=message.next_attempt_at,
-                sent_at=message.sent_at,
-                lease_owner=message.lease_owner,
-                lease_until=message.lease_until,
-                last_error=message.last_error,
+        self.session.execute(insert(OutboxRow), [_row(message)])
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        if messages:
+            self.session.execute(insert(OutboxRow), [_row(m) for m in messages])
+
+    def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(
+                self.session.execute(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
+                .scalars()
+                .all()
             )
-        )
-        self.session.flush()
+        return found
 
     def get(self, key: str) -> Message | None:
         row = self.session.execute(

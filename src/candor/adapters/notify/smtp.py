@@ -133,10 +133,10 @@ class SmtpTransport:
             )
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
-            conn.send(payload)
             # From here the server may accept the message even if we never hear its answer.
+            # (One write with the final dot: two small writes would wait on delayed ACKs.)
             handed_over = True
-            conn.send(b".\r\n")
+            conn.send(payload + b".\r\n")
             code, reply = conn.getreply()
             self._used += 1
             if code == 250:
