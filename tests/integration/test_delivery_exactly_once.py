@@ -202,9 +202,9 @@ def test_sigkill_five_times_never_delivers_twice(store: tuple[str, int], tmp_pat
         assert states(ctx)[State.SENT] == count
         assert all(received[message_id(k, domain=DOMAIN)] == 1 for k in keys)
         assert sum(received.values()) == count
-        print(
+        sys.stdout.write(
             f"{count} messages, 5 kills, {by_state[State.UNCONFIRMED]} unconfirmed "
-            f"({arrived} had arrived, {resend} resent), {time.monotonic() - started:.1f} s"
+            f"({arrived} had arrived, {resend} resent), {time.monotonic() - started:.1f} s\n"
         )
     finally:
         sink.stop()
