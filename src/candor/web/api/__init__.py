@@ -8,6 +8,7 @@ from candor.web.api import (
     accounts,
     advisories,
     audit,
+    delivery,
     exercises,
     impact,
     incidents,
@@ -26,3 +27,4 @@ router.include_router(exercises.router)
 router.include_router(advisories.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
+router.include_router(delivery.router)

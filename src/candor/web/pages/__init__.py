@@ -10,6 +10,7 @@ from candor.web.pages import (
     advisories,
     auth,
     contacts,
+    delivery,
     exercises,
     help,
     impact,
@@ -20,6 +21,7 @@ from candor.web.pages import (
     readiness,
     reports,
     secrets,
+    subscriptions,
     triage,
 )
 
@@ -40,3 +42,5 @@ router.include_router(intake.router)
 router.include_router(reports.router)
 router.include_router(triage.router)
 router.include_router(secrets.router)
+router.include_router(delivery.router)
+router.include_router(subscriptions.router)
