@@ -114,9 +114,9 @@ class Backoff:
     def delay(self, attempt: int, *, jitter: float) -> timedelta:
         if not 0.0 <= jitter <= 1.0:
             raise ValueError("jitter must be between 0 and 1")
-        raw = self.base * (2 ** max(0, min(attempt - 1, 30)))
-        capped: timedelta = min(raw, self.cap)
-        return capped * (0.5 + jitter / 2)
+        raw = self.base.total_seconds() * 2.0 ** max(0, min(attempt - 1, 60))
+        capped = min(raw, self.cap.total_seconds())
+        return timedelta(seconds=capped * (0.5 + jitter / 2))
 
 
 @dataclass(frozen=True, slots=True)

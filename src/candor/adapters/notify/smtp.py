@@ -16,7 +16,6 @@ from email.utils import formatdate
 
 from candor.domain.outbox import Message, Outcome, Result, message_id
 
-
 SMTP_COMPAT = compat32.clone(linesep="\r\n")
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP  # readable in a raw view, unlike base64
