@@ -224,7 +224,7 @@ def test_refused_connections_are_retried_then_delivered(tmp_path: Path) -> None:
     try:
         wait_for(
             lambda: min(m.attempts for m in outbox.messages(ctx, SYSTEM, limit=1000)) >= 2,
-            timeout=30,
+            timeout=120,  # the worker's start, then two runs of the job (every 5 s)
             what="two failed attempts",
         )
         waiting = outbox.messages(ctx, SYSTEM, limit=1000)
@@ -241,6 +241,6 @@ def test_refused_connections_are_retried_then_delivered(tmp_path: Path) -> None:
         worker.stdout.readline()
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=30)
-        sink.stop()
+        sink.controller.stop(no_assert=True)
         engine.dispose()
     assert worker.returncode == 0
