@@ -58,8 +58,9 @@ def worker(
     try:
         while not stop.is_set():
             for ran in jobs.run_due(env, names=job or None):
-                mark = "" if ran.ok else " (failed)"
-                console.print(f"{ran.job}{mark}: {ran.result}", markup=False)
+                if once or not ran.ok or not ran.result.startswith("0 "):  # idle runs: quiet
+                    mark = "" if ran.ok else " (failed)"
+                    console.print(f"{ran.job}{mark}: {ran.result}", markup=False)
             if once:
                 break
             now = app.clock.now()
