@@ -104,6 +104,17 @@ def test_the_form_names_a_bad_address_and_throttles(
     assert outbox.counts(application.context, ADMIN)[State.QUEUED] == 4
 
 
+def test_asking_again_sends_at_most_one_confirmation_an_hour(
+    anonymous: TestClient, application: bootstrap.Application, clock: FakeClock
+) -> None:
+    assert ask(anonymous, "target@example.com")[0] == 200
+    assert ask(anonymous, "target@example.com")[0] == 200  # the same answer
+    assert outbox.counts(application.context, ADMIN)[State.QUEUED] == 1
+    clock.advance(hours=1, seconds=1)
+    assert ask(anonymous, "target@example.com")[0] == 200
+    assert outbox.counts(application.context, ADMIN)[State.QUEUED] == 2
+
+
 def test_a_form_without_its_cookie_is_refused(anonymous: TestClient) -> None:
     answer = TestClient(anonymous.app).post(
         "/subscriptions", data={"form_token": "forged", "email": "a@example.com"}

@@ -6,12 +6,14 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from candor.domain.errors import IllegalTransition, InvalidInput, Problem
 
 DEFAULT_AUDIENCE = "status"
+# a form that anyone may fill in must not become a way to flood someone's inbox
+CONFIRMATION_INTERVAL = timedelta(hours=1)
 
 
 class SubscriberState(enum.StrEnum):
@@ -28,6 +30,7 @@ class Subscriber:
     state: SubscriberState
     confirm_hash: str | None  # SHA-256 of the confirmation token; None once used
     created_at: datetime
+    asked_at: datetime  # the last confirmation email, to send at most one an hour
     confirmed_at: datetime | None = None
     unsubscribed_at: datetime | None = None
 

@@ -201,8 +201,14 @@ def subscribe(
             raise InvalidInput(problems)
         uow = with_delivery(base)
         existing = uow.subscribers.by_address(checked)
-        if existing is not None and existing.state is SubscriberState.CONFIRMED:
-            base.commit()
+        if existing is not None and (
+            existing.state is SubscriberState.CONFIRMED
+            or (
+                existing.state is SubscriberState.PENDING
+                and now - existing.asked_at < model.CONFIRMATION_INTERVAL
+            )
+        ):
+            base.commit()  # the same answer; no second email within the hour
             return
         token = secrets.token_urlsafe(32)
         if existing is None:
@@ -213,6 +219,7 @@ def subscribe(
                 state=SubscriberState.PENDING,
                 confirm_hash=_digest(token),
                 created_at=now,
+                asked_at=now,
             )
             uow.subscribers.add(subscriber)
         else:
@@ -223,6 +230,7 @@ def subscribe(
                 state=SubscriberState.PENDING,
                 confirm_hash=_digest(token),
                 created_at=existing.created_at,
+                asked_at=now,
             )
             uow.subscribers.save(subscriber)
         link = f"{ctx.delivery.public_url}/subscriptions/confirm/{token}"

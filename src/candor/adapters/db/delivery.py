@@ -85,6 +85,7 @@ class SubscriberRow(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)
     confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+    asked_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
 
@@ -373,6 +374,7 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         state=SubscriberState(row.state),
         confirm_hash=row.confirm_hash,
         created_at=row.created_at,
+        asked_at=row.asked_at,
         confirmed_at=row.confirmed_at,
         unsubscribed_at=row.unsubscribed_at,
     )
@@ -391,6 +393,7 @@ class SqlSubscribers:
                 state=subscriber.state.value,
                 confirm_hash=subscriber.confirm_hash,
                 created_at=subscriber.created_at,
+                asked_at=subscriber.asked_at,
                 confirmed_at=subscriber.confirmed_at,
                 unsubscribed_at=subscriber.unsubscribed_at,
             )
@@ -405,6 +408,7 @@ class SqlSubscribers:
                 audience=subscriber.audience,
                 state=subscriber.state.value,
                 confirm_hash=subscriber.confirm_hash,
+                asked_at=subscriber.asked_at,
                 confirmed_at=subscriber.confirmed_at,
                 unsubscribed_at=subscriber.unsubscribed_at,
             )

@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("confirm_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", candor.adapters.db.types.Instant(timezone=True), nullable=False),
+        sa.Column("asked_at", candor.adapters.db.types.Instant(timezone=True), nullable=False),
         sa.Column("confirmed_at", candor.adapters.db.types.Instant(timezone=True), nullable=True),
         sa.Column(
             "unsubscribed_at", candor.adapters.db.types.Instant(timezone=True), nullable=True
