@@ -259,7 +259,12 @@ class DeliverySettings(BaseModel):
         5, ge=1, description="Subscription requests accepted per client address per window."
     )
     subscribe_rate_window_minutes: int = Field(
-        60, ge=1, description="The window of the subscription form's rate limit."
+        10,
+        ge=1,
+        le=24 * 60,
+        description="The window of the subscription form's rate limit, in minutes (attempts are "
+        "kept with the report form's, which forgets them after intake.rate_window_minutes: "
+        "keep this no longer).",
     )
 
 
