@@ -183,8 +183,22 @@ class SqlOutbox:
         return _message(row) if row else None
 
     def save_many(self, messages: Sequence[Message]) -> None:
-        if messages:
-            self.session.execute(update(OutboxRow), [_changes(m) for m in messages])
+        # A batch mostly changes the same way (all claimed, all sent at one moment): one
+        # UPDATE … WHERE id IN (…) per distinct change instead of one per row.
+        groups: dict[tuple[tuple[str, object], ...], list[uuid.UUID]] = {}
+        for m in messages:
+            changes = _changes(m)
+            ident = changes.pop("id")
+            assert isinstance(ident, uuid.UUID)
+            groups.setdefault(tuple(sorted(changes.items())), []).append(ident)
+        for values, ids in groups.items():
+            for start in range(0, len(ids), 500):
+                self.session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids[start : start + 500]))
+                    .values(dict(values))
+                    .execution_options(synchronize_session=False)
+                )
 
     def due(self, *, now: datetime, limit: int) -> list[Message]:
         query = (
