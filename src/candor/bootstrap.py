@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -12,6 +15,7 @@ from candor import config
 from candor.adapters import pgp, retro_rules, rules_files, untracked
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
+from candor.adapters.db import delivery as _delivery  # noqa: F401 - registers the outbox
 from candor.adapters.db import intake as _intake  # noqa: F401 - registers reports, assessments
 from candor.adapters.db import migrate
 from candor.adapters.db import obligations as _obligations  # noqa: F401 - registers obligations
@@ -21,6 +25,8 @@ from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.export.csaf_provider import ProviderSettings
 from candor.adapters.export.publication import AdvisoryExports
+from candor.adapters.notify.smtp import SmtpTransport
+from candor.adapters.notify.webhook import WebhookTransport
 from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.passwords import Argon2Hasher
 from candor.adapters.records.blobs import LocalBlobStore
@@ -29,6 +35,7 @@ from candor.domain.access import OrgRole
 from candor.domain.advisories import Publisher
 from candor.domain.errors import CandorError, InvalidInput, Problem
 from candor.domain.fivewhys import BlamelessPolicy
+from candor.domain.outbox import Channel
 from candor.domain.reports import RateLimit
 from candor.domain.secrets import Catalogue
 from candor.domain.securitytxt import generate, values_from_settings
@@ -39,9 +46,18 @@ from candor.services.context import Context
 from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
+from candor.services.ports_delivery import DeliverySetup, Transport, with_delivery
 from candor.services.ports_prepare import Signals
 from candor.services.ports_statements import CommsSetup
 from candor.services.retros import RetroActionItems
+
+# The modules whose ``@jobs.job`` functions `candor worker` runs: the one list of them.
+JOB_MODULES: tuple[str, ...] = ("candor.services.delivery_jobs",)
+
+
+def load_jobs() -> None:
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
 
 class NotInitialised(CandorError):
@@ -77,6 +93,7 @@ class Application:
             obligations=self.obligations,
             secrets=lambda: self.secret_catalogue,
             comms=self.comms,
+            delivery=self.delivery,
         )
 
     @cached_property
@@ -88,6 +105,61 @@ class Application:
             secret_rotation={t.id: t.rotate for t in catalogue.types},
             secret_names={t.id: t.name for t in catalogue.types},
         )
+
+    @cached_property
+    def delivery(self) -> DeliverySetup:
+        conf = self.settings.delivery
+        return DeliverySetup(
+            own_domains=tuple(d.lower().lstrip("@") for d in conf.own_domains),
+            from_address=self.settings.smtp.from_address,
+            batch=conf.batch,
+            lease_seconds=conf.lease_seconds,
+            retry_base_seconds=conf.retry_base_seconds,
+            retry_cap_seconds=conf.retry_cap_seconds,
+            max_attempts=conf.max_attempts,
+            public_url=self.settings.web.public_url.rstrip("/"),
+            link_key=self.client_key,
+        )
+
+    def transports(self) -> Callable[[Channel], Transport]:
+        """A transport per channel, made on first use and kept (the SMTP connection is reused
+        across batches)."""
+        made: dict[Channel, Transport] = {}
+
+        def get(channel: Channel) -> Transport:
+            if channel not in made:
+                made[channel] = self._transport(channel)
+            return made[channel]
+
+        return get
+
+    def _transport(self, channel: Channel) -> Transport:
+        if channel is Channel.EMAIL:
+            smtp = self.settings.smtp
+            return SmtpTransport(
+                host=smtp.host,
+                port=smtp.port,
+                sender=smtp.from_address,
+                starttls=smtp.starttls,
+                username=smtp.username,
+                password=smtp.password,
+                timeout=smtp.timeout_seconds,
+                max_per_connection=smtp.messages_per_connection,
+            )
+        return WebhookTransport(
+            self._webhook_target, timeout=self.settings.delivery.webhook_timeout_seconds
+        )
+
+    def _webhook_target(self, subscription: str) -> tuple[str, str] | None:
+        try:
+            wanted = uuid.UUID(subscription)
+        except ValueError:
+            return None
+        with self.context.uow() as base:
+            hook = with_delivery(base).webhooks.get(wanted)
+        if hook is None or not hook.active:
+            return None
+        return hook.url, hook.secret
 
     @cached_property
     def obligations(self) -> SettingsObligations:

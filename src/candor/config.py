@@ -178,6 +178,104 @@ class PgpSettings(BaseModel):
             ) from None
 
 
+class SmtpSettings(BaseModel):
+    """The mail server the worker sends through (docs/delivery.md).
+
+    The password is never a setting of its own, so it cannot end up in candor.toml or in
+    `candor settings`: it comes from the environment variable named here, or from a file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("localhost", description="The SMTP server's host name.")
+    port: int = Field(25, ge=1, le=65535, description="The SMTP server's port (587: submission).")
+    starttls: bool = Field(
+        False, description="Upgrade the connection with STARTTLS before signing in."
+    )
+    username: str | None = Field(None, description="The user name to sign in with; unset: none.")
+    password_env: str = Field(
+        "CANDOR_SMTP_PASSWORD",
+        description="The environment variable that holds the SMTP password.",
+    )
+    password_file: Path | None = Field(
+        None,
+        description="A file holding the SMTP password (e.g. a container secret), read when the "
+        "environment variable is not set.",
+    )
+    from_address: str = Field(
+        "candor@localhost",
+        description="The From address of every email Candor sends; its domain names the "
+        "Message-IDs.",
+    )
+    timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="How long to wait for the server before giving up."
+    )
+    messages_per_connection: int = Field(
+        1000, ge=1, le=100000, description="Messages sent over one connection before a new one."
+    )
+
+    def password(self) -> str | None:
+        value = os.environ.get(self.password_env) if self.password_env else None
+        if value:
+            return value
+        if self.password_file is None:
+            return None
+        try:
+            return self.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(
+                Problem(f"cannot read the password file: {exc}", field="smtp.password_file")
+            ) from None
+
+
+class DeliverySettings(BaseModel):
+    """The outbox and `candor worker` (docs/delivery.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    own_domains: list[str] = Field(
+        default_factory=list,
+        description="The organisation's own email domains. Messages of exercise incidents to any "
+        "other address are held, never sent.",
+    )
+    batch: int = Field(
+        100, ge=1, le=10000, description="Messages the worker claims and sends per batch."
+    )
+    lease_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="How long a worker holds a job or a batch without renewing it; after that "
+        "another worker takes over and the batch's unsettled messages become unconfirmed.",
+    )
+    retry_base_seconds: float = Field(
+        30.0, gt=0, description="The first wait after a temporary failure; doubles each time."
+    )
+    retry_cap_seconds: float = Field(
+        3600.0, gt=0, description="The longest wait between two attempts."
+    )
+    max_attempts: int = Field(
+        12, ge=1, le=1000, description="Attempts before a message is given up (dead)."
+    )
+    webhook_allow_http: bool = Field(
+        False, description="Accept http:// webhook URLs (for testing; production uses https)."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="How long to wait for a webhook receiver."
+    )
+    subscribe_rate_limit: int = Field(
+        5, ge=1, description="Subscription requests accepted per client address per window."
+    )
+    subscribe_rate_window_minutes: int = Field(
+        10,
+        ge=1,
+        le=24 * 60,
+        description="The window of the subscription form's rate limit, in minutes (attempts are "
+        "kept with the report form's, which forgets them after intake.rate_window_minutes: "
+        "keep this no longer).",
+    )
+
+
 class TriageSettings(BaseModel):
     """Triage in incidents (docs/triage.md)."""
 
@@ -437,6 +535,8 @@ class Settings(BaseSettings):
     obligations: ObligationsSettings = Field(default_factory=ObligationsSettings)
     learn: LearnSettings = Field(default_factory=LearnSettings)
     comms: CommsSettings = Field(default_factory=CommsSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @property
     def config_path(self) -> Path:

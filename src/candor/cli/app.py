@@ -17,6 +17,7 @@ from candor.cli import (
     attachments,
     audit,
     contacts,
+    delivery,
     exercises,
     impact,
     incidents,
@@ -120,6 +121,7 @@ app.add_typer(
     statements.app, name="statements", help="Statements: draft, review, publish, correct."
 )
 app.add_typer(statements.site_app, name="site", help="The public status site as static files.")
+delivery.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from candor.domain.secrets import Catalogue
 from candor.services.ports import BlobStore, Clock, PasswordHasher, UnitOfWorkFactory
+from candor.services.ports_delivery import DeliverySetup
 from candor.services.ports_obligations import ObligationsSetup
 from candor.services.ports_statements import CommsSetup
 
@@ -29,3 +30,5 @@ class Context:
     secrets: Callable[[], Catalogue] | None = None
     # the review chain and templates of statements (None: the defaults, no templates)
     comms: CommsSetup | None = None
+    # own domains, batch size, leases and retries of the outbox
+    delivery: DeliverySetup = field(default_factory=DeliverySetup)

@@ -52,11 +52,22 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/status/incidents/{slug}"),
     ("GET", "/status/feed.atom"),
     ("GET", "/status/feed.json"),
+    # status updates by email: subscribe (double opt-in), confirm, one-click unsubscribe
+    ("GET", "/subscriptions"),
+    ("POST", "/subscriptions"),
+    ("GET", "/subscriptions/confirm/{token}"),
+    ("POST", "/subscriptions/confirm/{token}"),
+    ("GET", "/subscriptions/unsubscribe/{subscriber}/{token}"),
+    ("POST", "/subscriptions/unsubscribe/{subscriber}/{token}"),
 }
 
 MAX_BODY = 2 * 1024 * 1024
 # tighter limits where anyone may post
-PATH_LIMITS = {"/report": reports.BODY_MAX, "/api/v1/reports": reports.BODY_MAX}
+PATH_LIMITS = {
+    "/report": reports.BODY_MAX,
+    "/api/v1/reports": reports.BODY_MAX,
+    "/subscriptions": 4096,
+}
 
 
 class BodyLimit:

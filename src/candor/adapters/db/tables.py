@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - advisory tables
+from candor.adapters.db import delivery as _delivery  # noqa: F401 - outbox, leases, subscribers
 from candor.adapters.db import impact as _impact  # noqa: F401 - impact statements, findings
 from candor.adapters.db import intake as _intake  # noqa: F401 - reports, triage assessments
 from candor.adapters.db import inventory as _inventory  # noqa: F401 - inventory, customers, scope

@@ -8,6 +8,7 @@ from candor.web.api import (
     accounts,
     advisories,
     audit,
+    delivery,
     exercises,
     impact,
     incidents,
@@ -32,3 +33,4 @@ router.include_router(triage.router)
 router.include_router(learn.router)
 router.include_router(inventory.router)
 router.include_router(statements.router)
+router.include_router(delivery.router)

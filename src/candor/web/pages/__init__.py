@@ -10,6 +10,7 @@ from candor.web.pages import (
     advisories,
     auth,
     contacts,
+    delivery,
     exercises,
     help,
     impact,
@@ -25,6 +26,7 @@ from candor.web.pages import (
     secrets,
     sharing,
     statements,
+    subscriptions,
     triage,
 )
 
@@ -50,3 +52,5 @@ router.include_router(metrics.router)
 router.include_router(sharing.router)
 router.include_router(inventory.router)
 router.include_router(statements.router)
+router.include_router(delivery.router)
+router.include_router(subscriptions.router)

@@ -1,0 +1,1 @@
+"""Transports that carry outbox messages: SMTP and signed webhooks."""
