@@ -16,6 +16,7 @@ Needs Debian's `wrk` (installed with apt-get when missing).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -190,16 +191,21 @@ def serve(home: Path, database_url: str, port: int, workers: int) -> subprocess.
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # each worker imports the whole app; slow on a busy box
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process
         except httpx.HTTPError:
             time.sleep(0.3)
-    process.kill()
-    detail = process.stderr.read().decode() if process.stderr else ""
-    raise RuntimeError(f"server did not start: {detail}")
+    # the whole group: worker processes hold stderr open, so reading it after killing only the
+    # parent would wait forever
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    _, err = process.communicate(timeout=10)
+    raise RuntimeError(f"server did not start: {err.decode(errors='replace')[-2000:]}")
 
 
 def measure(
