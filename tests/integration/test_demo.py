@@ -7,13 +7,19 @@ advisory."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from candor import bootstrap, config, demo, demo_parts
 from candor.adapters.db import migrate
 from candor.domain.access import SYSTEM
+from candor.domain.errors import InvalidInput
 from candor.domain.exercises import Outcome
 from candor.domain.findings import FindingState
 from candor.domain.lifecycle import Phase
@@ -181,3 +187,30 @@ def _check_retro(app: bootstrap.Application, key: str, now: datetime) -> None:
         if r.incident.key == key
     )
     assert statuses == [("done", False), ("open", False), ("open", True)]
+
+
+def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -> None:
+    """`make demo` runs `candor demo`: a fresh workspace with the organisation profile, loaded
+    once; running it again changes nothing."""
+    env = {**os.environ, "CANDOR_HOME": str(tmp_path / "demo")}
+    env.pop("CANDOR_CONFIG", None)
+    command = [str(Path(sys.executable).parent / "candor"), "demo", "--no-serve"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Demo workspace loaded" in first.stdout
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "already loaded" in again.stdout
+    toml = (tmp_path / "demo" / config.CONFIG_NAME).read_text(encoding="utf-8")
+    assert toml.count("[obligations]") == 1
+    assert 'sectors = ["sec_registrant", "hipaa_business_associate"]' in toml
+    assert (tmp_path / "demo" / demo.ORG_RULES_FILE).exists()
+
+
+def test_the_demo_refuses_a_workspace_without_its_profile(tmp_path: Path) -> None:
+    app = bootstrap.build(config.Settings(home=tmp_path))
+    migrate.upgrade(app.engine)
+    with pytest.raises(InvalidInput, match="organisation profile"):
+        demo.load(app)
+    assert incidents.list_incidents(app.context, SYSTEM) == []  # nothing half-loaded
+    app.close()
