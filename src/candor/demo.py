@@ -19,6 +19,13 @@ The story, one function per part (add a part: write a function, call it from ``l
   a scoping run over generated CloudTrail with a planted attack (``write_logs``), computed
   obligations and a contract notice filed; its parts are functions of their own;
 * ``_phishing_event``: a routine event opened two hours ago.
+
+The parts that came with the inventory, statements and retros are in ``candor.demo_parts``:
+the inventory of 500 customers (``load_inventory``, after the contacts); the closed incident's
+published retro with an overdue action item (``closed_retro``); and, in the incident in
+progress, the integrations store marked compromised (``mark_store``), the scoping run attached as
+a scan (``attach_scan``), an acknowledgement on the status site and its correction
+(``acknowledge``, ``correct``) and the customer notice waiting for approval (``customer_notice``).
 """
 
 from __future__ import annotations
