@@ -29,10 +29,15 @@ NAMED = {
     "lindgren": ("Lindgren Logistik", ["DE"], "security@lindgren.example"),
 }
 # Addresses that bounced before the incident: their customers cannot be reached by e-mail.
-BOUNCED = ("contact1@customer-0007.example", "contact1@customer-0042.example")
+BOUNCED = (
+    "contact1@customer-0007.example",
+    "contact1@customer-0042.example",
+    "contact1@customer-0311.example",
+)
 
 
 def _as(name: str) -> Actor:
+    # candor.demo imports this module at its top: import back only when the story runs
     from candor.demo import _as as demo_as
 
     return demo_as(name)

@@ -125,7 +125,7 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
 
 
 def _check_scope_and_inventory(app: bootstrap.Application, key: str) -> None:
-    """500 customers, some unverified and two unreachable; the credential store marked
+    """500 customers, some unverified and three unreachable; the credential store marked
     compromised and the scoping run attached as a scan narrow the affected customers."""
     ctx = app.context
     customers = inventory.customers(ctx, SYSTEM)
