@@ -156,9 +156,6 @@ def attach_scan(story: Story, key: str, start: datetime, result: dict[str, Any])
     return sorted(after - before)
 
 
-PUBLIC = {"audience": "public", "channels": ["status_site"]}
-
-
 def _reviewed_and_published(story: Story, key: str, number: int, at: datetime) -> None:
     """Counsel, then the incident lead approve; the communications lead publishes."""
     statements.submit(story.at(at), _as("sam"), key, number)
@@ -199,7 +196,8 @@ def acknowledge(story: Story, key: str, start: datetime) -> int:
         kind="acknowledgement",
         title="Investigating access to customers' integration keys",
         body=ACKNOWLEDGEMENT,
-        **PUBLIC,
+        audience="public",
+        channels=["status_site"],
     )
     _reviewed_and_published(story, key, first.number, at + timedelta(minutes=10))
     return first.number
@@ -238,10 +236,11 @@ def customer_notice(story: Story, key: str) -> int:
     return notice.number
 
 
-CHAINS = [
-    {
-        "problem": "A deploy token for the staging cluster was published in a public repository.",
-        "steps": [
+Chain = tuple[str, list[dict[str, str]]]  # the problem, then its why → because levels
+CHAINS: list[Chain] = [
+    (
+        "A deploy token for the staging cluster was published in a public repository.",
+        [
             {
                 "why": "Why was the token in a public repository?",
                 "because": "A contractor copied a working deploy script, token included, into "
@@ -262,10 +261,10 @@ CHAINS = [
                 "because": "Migrations are planned per environment and staging has no owning team.",
             },
         ],
-    },
-    {
-        "problem": "We learnt of the leak from an outside scanner, two hours after the commit.",
-        "steps": [
+    ),
+    (
+        "We learnt of the leak from an outside scanner, two hours after the commit.",
+        [
             {
                 "why": "Why did our own checks not see it first?",
                 "because": "Secret scanning runs on our organisation's repositories only, not "
@@ -282,7 +281,7 @@ CHAINS = [
                 "prefixes and was never revisited.",
             },
         ],
-    },
+    ),
 ]
 
 
@@ -317,9 +316,9 @@ def closed_retro(story: Story, key: str, closed_at: datetime) -> None:
             ],
         },
     )
-    for number, chain in enumerate(CHAINS):
+    for number, (problem, steps) in enumerate(CHAINS):
         ctx = story.at(start + timedelta(hours=1, minutes=10 * (number + 1)))
-        retros.add_chain(ctx, _as("maria"), key, problem=chain["problem"], steps=chain["steps"])
+        retros.add_chain(ctx, _as("maria"), key, problem=problem, steps=steps)
     ctx = story.at(start + timedelta(hours=2))
     items = [
         ("Move staging deploy secrets into the vault", "prevent", "tomas", 14),
