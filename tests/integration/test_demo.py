@@ -198,6 +198,7 @@ def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "Demo workspace loaded" in first.stdout
+    assert "Public status page (no sign-in): http://" in first.stdout
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stdout
