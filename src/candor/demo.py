@@ -19,6 +19,13 @@ The story, one function per part (add a part: write a function, call it from ``l
   a scoping run over generated CloudTrail with a planted attack (``write_logs``), computed
   obligations and a contract notice filed; its parts are functions of their own;
 * ``_phishing_event``: a routine event opened two hours ago.
+
+The parts that came with the inventory, statements and retros are in ``candor.demo_parts``:
+the inventory of 500 customers (``load_inventory``, after the contacts); the closed incident's
+published retro with an overdue action item (``closed_retro``); and, in the incident in
+progress, the integrations store marked compromised (``mark_store``), the scoping run attached as
+a scan (``attach_scan``), an acknowledgement on the status site and its correction
+(``acknowledge``, ``correct``) and the customer notice waiting for approval (``customer_notice``).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from candor import demo_parts
 from candor.adapters import prepare_files
 from candor.adapters.export import formats
 from candor.adapters.logs import files as log_files
@@ -244,6 +252,7 @@ def load(app: Application, *, now: datetime | None = None) -> Loaded:
     story = Story(app, replace(ctx, clock=clock), clock, end)
     _team(story)
     _contacts(story)
+    demo_parts.load_inventory(story, demo_parts.named_keys(_accounts(random.Random(2016))))  # noqa: S311
     keys = [_closed_token_leak(story)]
     _tabletop(story)
     _advisory(story)
@@ -414,6 +423,7 @@ def _closed_token_leak(story: Story) -> str:
     )
     clock.at(start + timedelta(days=3))
     incidents.transition(ctx, _as("maria"), key, Phase.CLOSED, reason="retro done")
+    demo_parts.closed_retro(story, key, start + timedelta(days=3))
     return key
 
 
@@ -551,10 +561,15 @@ def _credentials_breach(story: Story) -> str:
     _first_hours(story, key, start)
     numbers = _findings_and_statement(story, key, start)
     _obligation_facts(story, key, start)
+    demo_parts.mark_store(story, key, start)
+    acknowledgement = demo_parts.acknowledge(story, key, start)
     _contract_notice_filed(story, key, start)
-    numbers.append(_scoping_run(story, key, start))
+    numbers.extend(_scoping_run(story, key, start))
     _scoped_statement(story, key, start, numbers)
+    demo_parts.correct(story, key, start, acknowledgement)
+    _late_finding(story, key)
     _materiality(story, key)
+    demo_parts.customer_notice(story, key)
     return key
 
 
@@ -762,7 +777,7 @@ def _findings_and_statement(story: Story, key: str, start: datetime) -> list[int
                 "confidence": "confirmed",
             },
             "who_is_affected": {
-                "text": "Every customer with an AWS integration (412); three "
+                "text": "Every customer with an AWS integration (500); three "
                 "have seen calls with their key.",
                 "confidence": "confirmed",
             },
@@ -776,7 +791,7 @@ def _findings_and_statement(story: Story, key: str, start: datetime) -> list[int
                 "confidence": "suspected",
             },
         },
-        affected={"customers": 412, "confidence": "confirmed"},
+        affected={"customers": 500, "confidence": "confirmed"},
         findings=[numbers[0]],
     )
     ctx = story.at(start + timedelta(hours=7))
@@ -928,8 +943,10 @@ def write_logs(directory: Path, start: datetime) -> Path:
     return iocs
 
 
-def _scoping_run(story: Story, key: str, start: datetime) -> int:
-    """`candor scope run` over the customers' CloudTrail: which keys the attacker used."""
+def _scoping_run(story: Story, key: str, start: datetime) -> list[int]:
+    """`candor scope run` over the customers' CloudTrail: which keys the attacker used; the
+    result attached to the incident as a scan (the affected customers narrow to those three).
+    The numbers of the findings it added."""
     directory = story.app.settings.home / LOGS_DIR
     iocs = write_logs(directory, start)
     found, skipped = log_files.discover(SourceKind.CLOUDTRAIL, [str(directory / "cloudtrail")])
@@ -961,15 +978,7 @@ def _scoping_run(story: Story, key: str, start: datetime) -> int:
         evidence_ref=f"candor scope run --source cloudtrail {LOGS_DIR}/cloudtrail "
         f"--iocs {LOGS_DIR}/iocs.yaml",
     )
-    obligations.record_facts(
-        ctx,
-        _as("tomas"),
-        key,
-        {"affected_customers": sorted(names[a.account or ""] for a in result.accounts)},
-        source="scoping",
-        reason="scoping: the customers whose keys were used",
-    )
-    return number
+    return [number, *demo_parts.attach_scan(story, key, start, result.as_dict())]
 
 
 def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int]) -> None:
@@ -983,6 +992,11 @@ def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int
         changes_customer_impact="yes", new_access_path="no", new_data="no",
         note="Narrows who must rotate now: three keys were used, the rest only read.",
     )  # fmt: skip
+    for number in numbers[4:]:  # the attached scan's own findings: the same facts, in detail
+        impact.review_finding(
+            ctx, _as("tomas"), key, number,
+            changes_customer_impact="yes", new_access_path="no", new_data="no",
+        )  # fmt: skip
     impact.save_version(
         ctx,
         _as("tomas"),
@@ -991,7 +1005,7 @@ def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int
         based_on=2,
         sections={
             "who_is_affected": {
-                "text": "412 customers' keys were read. Three were used: "
+                "text": "500 customers' keys were read. Three were used: "
                 "Lindgren Logistik, Harborview Health and Kestrel "
                 "Freight.",
                 "confidence": "confirmed",
@@ -1002,12 +1016,15 @@ def _scoped_statement(story: Story, key: str, start: datetime, numbers: list[int
                 "access.",
                 "confidence": "confirmed",
             },
-            "what_we_did": "Rotated all 412 keys; removed the bastion key; the contractor's "
+            "what_we_did": "Rotated all 500 keys; removed the bastion key; the contractor's "
             "access is suspended.",
         },
-        affected={"customers": 412, "confidence": "confirmed"},
-        findings=[numbers[1], numbers[3]],
+        affected={"customers": 500, "confidence": "confirmed"},
+        findings=[numbers[1], *numbers[3:]],
     )
+
+
+def _late_finding(story: Story, key: str) -> None:
     ctx = story.at(story.end - timedelta(hours=5))
     impact.add_finding(
         ctx,
@@ -1027,7 +1044,7 @@ def _materiality(story: Story, key: str) -> None:
         key,
         "materiality_determined_at",
         story.end - timedelta(hours=3),
-        reason="disclosure committee: material (customer trust, 412 customers)",
+        reason="disclosure committee: material (customer trust, 500 customers)",
     )
 
 

@@ -1,7 +1,9 @@
 """The demo workspace loads once, through the real use cases, with intact chains, and every part
 of the story is there: the organisation profile, contacts with retainers, the breach from its
-public report to computed obligations with live deadlines, a closed incident, a finished
-tabletop and a published advisory."""
+public report to computed obligations with live deadlines, the inventory of 500 customers and the
+breach scoped with it, statements on the status site with a correction, a customer notice in
+review, a closed incident with its published retro, a finished tabletop and a published
+advisory."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from candor import bootstrap, config, demo
+from candor import bootstrap, config, demo, demo_parts
 from candor.adapters.db import migrate
 from candor.domain.access import SYSTEM
 from candor.domain.errors import InvalidInput
@@ -21,6 +24,7 @@ from candor.domain.exercises import Outcome
 from candor.domain.findings import FindingState
 from candor.domain.lifecycle import Phase
 from candor.domain.reports import ReportStatus
+from candor.domain.statements import Kind, State
 from candor.services import (
     advisories,
     audit,
@@ -28,8 +32,12 @@ from candor.services import (
     exercises,
     impact,
     incidents,
+    inventory,
     obligations,
     reports,
+    retros,
+    scope,
+    statements,
     timeline,
     triage,
 )
@@ -70,14 +78,10 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     assert [v.number for v in statement.versions] == [1, 2, 3]
     view = impact.findings(ctx, SYSTEM, breach.key)
     states = sorted(f.state.value for _, _, f in view.findings)
+    # five integrated: the store read, Harborview's report, the scoping run and the two findings
+    # the attached scan added (first activity, accounts touched)
     assert states == sorted(
-        [
-            FindingState.INTEGRATED,
-            FindingState.INTEGRATED,
-            FindingState.INTEGRATED,
-            FindingState.DISMISSED,
-            FindingState.NEW,
-        ]
+        [*[FindingState.INTEGRATED] * 5, FindingState.DISMISSED, FindingState.NEW]
     )
     # the scoping run over the generated CloudTrail found the planted attack: 3 keys, 6 calls
     scoped = next(f for _, _, f in view.findings if f.source == "candor scope run (CloudTrail)")
@@ -94,6 +98,7 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     assert any(r.startswith("us-sec") for r in rules)
     facts = obligations.facts_history(ctx, SYSTEM, breach.key)[-1].facts
     assert facts["affected_customers"].source.value == "scoping"
+    assert facts["affected_customers"].value == ["harborview", "kestrel", "lindgren"]
     filed = [o.computed.rule_id for o in overview.obligations if o.filing is not None]
     assert filed == ["org-contract-lindgren-dpa"]
     ahead = [o for o in overview.obligations if o.computed.deadline and o.computed.deadline > now]
@@ -112,7 +117,76 @@ def test_demo_loads_once_and_verifies(tmp_path: Path) -> None:
 
     closed = [i for i in incidents.list_incidents(ctx, SYSTEM) if i.phase is Phase.CLOSED]
     assert sorted(i.exercise for i in closed) == [False, True]  # and the tabletop's incident
+    _check_scope_and_inventory(app, breach.key)
+    _check_statements(app, breach.key)
+    [leak] = [i for i in closed if not i.exercise]
+    _check_retro(app, leak.key, now)
     app.close()
+
+
+def _check_scope_and_inventory(app: bootstrap.Application, key: str) -> None:
+    """500 customers, some unverified and three unreachable; the credential store marked
+    compromised and the scoping run attached as a scan narrow the affected customers."""
+    ctx = app.context
+    customers = inventory.customers(ctx, SYSTEM)
+    assert len(customers) == 500
+    contacts_ = [c for customer in customers for c in customer.contacts]
+    assert any(not c.verified for c in contacts_), "some contacts are unverified"
+    assert sorted(c.email for c in contacts_ if c.unreachable) == sorted(demo_parts.BOUNCED)
+    readiness = inventory.readiness(ctx, SYSTEM)
+    assert 0 < readiness.ready < readiness.total == 500
+    view = scope.view(ctx, SYSTEM, key)
+    assert [(m.system, m.status.value) for m in view.exposure.compromised] == [
+        (demo_parts.STORE, "confirmed")
+    ]
+    [attached] = view.scans
+    assert int(attached.summary["events_matched"]) == 6
+    assert view.exposure.narrowed
+    assert sorted(c.customer.external_id for c in view.exposure.customers) == [
+        "harborview",
+        "kestrel",
+        "lindgren",
+    ]
+    assert len(view.exposure.exposed_customers) == 500  # every key must still be rotated
+    assert all(c.reachable for c in view.exposure.customers)
+
+
+def _check_statements(app: bootstrap.Application, key: str) -> None:
+    """An acknowledgement and its correction published on the status site; the customer notice
+    waits for review."""
+    ctx = app.context
+    shown = statements.statements(ctx, SYSTEM, key).statements
+    by_kind = {s.kind: s for s in shown}
+    ack, fix = by_kind[Kind.ACKNOWLEDGEMENT], by_kind[Kind.CORRECTION]
+    assert ack.state is State.PUBLISHED and ack.published_by == "sam"
+    assert fix.state is State.PUBLISHED and fix.corrects == ack.number
+    notice = by_kind[Kind.CUSTOMER_NOTICE]
+    assert notice.state is State.IN_REVIEW and notice.audience.value == "affected_customers"
+    [public] = statements.public_incidents(ctx)
+    [entry] = public.entries
+    assert entry.statement.number == ack.number
+    assert [c.number for c in entry.corrections] == [fix.number]
+
+
+def _check_retro(app: bootstrap.Application, key: str, now: datetime) -> None:
+    """The closed incident's retro is published with two five-whys chains and three action
+    items, exactly one of them overdue."""
+    ctx = app.context
+    retro = retros.require(retros.get(ctx, SYSTEM, key))
+    assert retro.status.value == "published"
+    assert [c.depth for c in retro.chains] == [4, 3]
+    assert len(retro.contributing_factors) == 3
+    assert len(retro.action_items) == 3
+    overdue = [r for r in retros.action_items(ctx, SYSTEM) if r.overdue]
+    assert [r.item.title for r in overdue] == ["Move staging deploy secrets into the vault"]
+    assert overdue[0].incident.key == key and overdue[0].days_overdue > 0
+    # the other open item is due after today; the third is done
+    statuses = sorted(
+        (r.item.status.value, bool(r.item.due_on and r.item.due_on > now.date()))
+        for r in retros.action_items(ctx, SYSTEM)
+        if r.incident.key == key
+    )
+    assert statuses == [("done", False), ("open", False), ("open", True)]
 
 
 def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -> None:
@@ -124,6 +198,7 @@ def test_candor_demo_writes_the_profile_once_and_is_idempotent(tmp_path: Path) -
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "Demo workspace loaded" in first.stdout
+    assert "Public status page (no sign-in): http://" in first.stdout
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stdout

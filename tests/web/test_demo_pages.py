@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from candor import bootstrap, config, demo
+from candor import bootstrap, config, demo, demo_parts
 from candor.adapters.passwords import fast_hasher
 from candor.domain.access import SYSTEM
 from candor.services import exercises, incidents
@@ -87,6 +87,43 @@ def test_the_demo_fills_every_first_page(
         shown = maria.get(path)
         assert shown.status_code == 200, path
         assert expected in shown.text, path
+
+    # the inventory's 500 customers, three addresses unreachable
+    customers = maria.get("/customers")
+    assert customers.status_code == 200
+    assert re.search(r"<strong>\d+ of 500</strong> customers", customers.text)
+    assert customers.text.count('id="customer-') == 500
+    assert customers.text.count("unreachable: 550 5.1.1 user unknown") == 3
+    scoped = page.text
+    assert demo_parts.STORE in scoped and "Lindgren Logistik" in scoped
+
+    # the status site: the acknowledgement and its correction, nothing of the draft notice
+    status = anonymous.get("/status")
+    assert status.status_code == 200
+    assert "Investigating access to customers" in status.text
+    [slug] = re.findall(r"/status/incidents/([0-9a-f]{12})", status.text)[:1]
+    public = anonymous.get(f"/status/incidents/{slug}")
+    assert "Correction: customer data was read in two customers" in public.text
+    assert "That was wrong." in public.text
+    # the customer notice is in review and goes by e-mail: never on the public site
+    assert "Notice of a security incident" not in public.text
+    notice = maria.get(f"/incidents/{breach.key}/statements/3")
+    assert notice.status_code == 200 and "Notice of a security incident" in notice.text
+
+    # the closed incident's retro, its overdue action item, the metrics
+    [leak] = [i for i in incidents.list_incidents(ctx, SYSTEM) if i.title.startswith("API token")]
+    retro = maria.get(f"/incidents/{leak.key}/retro")
+    assert retro.status_code == 200
+    assert "Why did nobody own staging" in retro.text and "published" in retro.text
+    actions = maria.get("/actions")
+    assert actions.status_code == 200
+    row = actions.text.split("Move staging deploy secrets into the vault")[1].split("</tr>")[0]
+    assert "overdue by" in row
+    assert "overdue by" not in actions.text.split("Give our tokens a prefix")[1].split("</tr>")[0]
+    metrics = maria.get("/metrics")
+    assert metrics.status_code == 200
+    assert "<svg" in metrics.text and leak.key in metrics.text
+    assert maria.get(f"/metrics?incident={breach.key}").status_code == 200
 
     # the viewer on the incident (executive sponsor) sees it; it stays restricted
     kenji = Browser(TestClient(web, follow_redirects=False)).sign_in("kenji", demo.DEMO_PASSWORD)

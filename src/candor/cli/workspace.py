@@ -125,5 +125,6 @@ def demo(
         f"password: {demo_data.DEMO_PASSWORD}"
     )
     console.print(f"  Incidents: {', '.join(loaded.incidents)}")
+    console.print(f"  Public status page (no sign-in): {url}status")
     if serve_it:
         serve(host=None, port=port, workers=None)
