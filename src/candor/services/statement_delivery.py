@@ -219,10 +219,12 @@ def on_published(
         return
     parts: list[str] = []
     found = Recipients(())
+    emails = 0
     if wants_email:
         found = recipients(ctx, uow, incident, statement)
         subject = f"[{ctx.organization}] {statement.title}"
-        drafts, seen = [], set()
+        drafts: list[outbox.Draft] = []
+        seen: set[str] = set()
         for person in found.people:
             address = person.address.strip().lower()
             if address in seen:  # one contact of two customers gets one message
@@ -237,6 +239,7 @@ def on_published(
                     headers=dict(person.headers) or None,
                 )
             )
+        emails = len(drafts)
         outbox.enqueue_many(
             uow,
             drafts,
@@ -263,7 +266,7 @@ def on_published(
         if found.note:
             parts.append(f"No email sent: {found.note}.")
         else:
-            parts.append(f"{len(found.people)} email message(s) for {_audience(statement)}")
+            parts.append(f"{emails} email message(s) for {_audience(statement)}")
     if wants_webhook:
         parts.append(f"{hooks} webhook delivery(ies)")
     states = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
