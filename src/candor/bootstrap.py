@@ -42,6 +42,7 @@ from candor.domain.securitytxt import generate, values_from_settings
 from candor.domain.triage_policy import Policy
 from candor.services import accounts, impact, inventory
 from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
+from candor.services import statement_delivery as _deliver  # noqa: F401 - statements → outbox
 from candor.services.context import Context
 from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import LiveServer, sign_in
 
 
 def add_finding(page: Page, summary: str, source: str, evidence: str = "") -> None:
@@ -38,3 +40,17 @@ def move_to(page: Page, phase: str, reason: str) -> None:
     page.locator("#phase-reason").fill(reason)
     page.get_by_role("button", name="Change phase").click()
     expect(page.locator("#phase-h")).to_have_text(f"Phase: {phase.replace('_', ' ')}")
+
+
+def approve_as(chromium: Browser, server: LiveServer, url: str, person: str, step: str) -> None:
+    """``person`` signs in in a browser of their own and approves the statement at ``url`` as
+    the review step ``step`` ("counsel", "incident lead")."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, server, person)
+        page.goto(url)
+        page.get_by_role("button", name=f"Approve as {step}").click()
+        expect(page.get_by_role("status")).to_have_text("Approved.")
+    finally:
+        context.close()

@@ -6,13 +6,17 @@ logs (`candor scope run`, the way a responder runs it today) → its result beco
 a new statement version → obligations computed from the facts, with live countdowns → the
 incident is closed.
 
-Later steps go in the places marked ``LATER``: the customer notice drafted, reviewed, approved,
-published and delivered to a loopback SMTP server; a correction published and visible on the
-public status page; the retro with action items; reports exported.
+Then the customer inventory imported and the credential store marked compromised → a customer
+notice to the affected customers drafted from its template, reviewed, approved, published and
+delivered by the worker's job to an SMTP server on loopback (aiosmtpd) → a public update and its
+correction on the public status page → the incident closed → the retro with a five-whys chain
+and an action item → the incident report exported as PDF.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 import subprocess
@@ -23,8 +27,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from candor.services import delivery_jobs
+from candor.services.jobs import JobEnv
 from tests.browser.conftest import LiveServer, Shots, serving, sign_in
-from tests.browser.steps import add_finding, assign, move_to, review
+from tests.browser.steps import add_finding, approve_as, assign, move_to, review
+from tests.browser.test_retro_flow import add_chain
+from tests.delivery.sink import Sink
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +40,25 @@ ROOT = Path(__file__).resolve().parents[2]
 OTRF = ROOT / ".." / "shared" / "fixtures" / "logs" / "cloudtrail" / "otrf-ec2-s3-exfiltration"
 STOLEN_KEY = "ASIA" + "5FLZVX4OPVKKVBMX"  # the EC2 role's key in the OTRF dataset
 CANDOR = Path(sys.executable).parent / "candor"
+INVENTORY = ROOT / "docs" / "examples" / "inventory.yaml"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+def sink() -> Iterator[Sink]:
+    """The customers' mail server: a real SMTP server on loopback that keeps what it accepts."""
+    server = Sink()
+    server.recorder.keep = True
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(sink: Sink) -> Iterator[LiveServer]:
     with serving(
+        smtp={"host": "127.0.0.1", "port": sink.port, "from_address": "security@northwind.example"},
         organization={"name": "Northwind Metrics (test)", "timezone": "America/New_York"},
         obligations={
             "roles": ["controller", "processor"],
@@ -95,6 +117,7 @@ def roles_assigned(page: Page, shot: Shots) -> None:
     assign(page, "incident lead", "alice")
     assign(page, "technical lead", "bob")
     assign(page, "counsel", "carol")
+    assign(page, "comms lead", "alice")
     roles = page.locator("#roles")
     expect(roles).to_contain_text("bob")
     expect(page.locator(".warning[data-code='no-lead']")).to_have_count(0)
@@ -189,8 +212,146 @@ def closed(page: Page, shot: Shots) -> None:
     shot(page, "closed")
 
 
+def customers_imported_and_scoped(page: Page, server: LiveServer, key: str) -> None:
+    """The inventory with the customer directory, then the credential store marked compromised."""
+    page.get_by_role("link", name="Inventory", exact=True).click()
+    page.get_by_label("Inventory file (YAML, or CSV of systems)").set_input_files(str(INVENTORY))
+    page.get_by_role("button", name="Import inventory").click()
+    expect(page.get_by_role("status")).to_have_text("Inventory imported.")
+    page.goto(f"{server.url}/incidents/{key}")
+    scope = page.locator("#scope")
+    scope.get_by_label("System to mark").select_option("collector-credentials")
+    scope.get_by_label("Compromise status").select_option("confirmed")
+    scope.get_by_label("Why (optional)").fill("the integration key store was read")
+    scope.get_by_role("button", name="Mark system").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile("^Scope updated"))
+    table = page.locator("#scope #affected-customers")
+    expect(table.locator("tr", has_text="Acme Corporation")).to_contain_text("ASIA****VBMX")
+
+
+def statement_drafted(
+    page: Page, server: LiveServer, key: str, *, audience: str, channel: str, **text: str
+) -> str:
+    """Draft a statement from the incident page; returns its address."""
+    page.goto(f"{server.url}/incidents/{key}/statements/new")
+    if "template" in text:
+        page.get_by_label("Template", exact=True).select_option(text["template"])
+    page.get_by_label("Audience", exact=True).select_option(audience)
+    for box in page.locator("input[name=channels]").all():
+        box.set_checked(box.get_attribute("value") == channel)
+    if "title" in text:
+        page.get_by_label("Statement title (without a template)").fill(text["title"])
+        page.get_by_label("Statement text, Markdown (without a template)").fill(text["body"])
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_have_text("Statement drafted.")
+    return page.url.split("?")[0]
+
+
+def reviewed_and_published(page: Page, chromium: Browser, server: LiveServer, url: str) -> None:
+    """Counsel (carol) then the incident lead (alice) approve; the communications lead (alice)
+    publishes."""
+    page.goto(url)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("status")).to_have_text("Sent for review.")
+    approve_as(chromium, server, url, "carol", "counsel")
+    page.goto(url)
+    page.get_by_role("button", name="Approve as incident lead").click()
+    expect(page.get_by_role("status")).to_have_text("Approved.")
+    page.get_by_role("button", name="Publish now").click()
+    expect(page.get_by_role("status")).to_have_text("Published. It can no longer change.")
+
+
+def customer_notice_delivered(
+    page: Page, chromium: Browser, server: LiveServer, sink: Sink, key: str, shot: Shots
+) -> None:
+    url = statement_drafted(
+        page, server, key, audience="affected_customers", channel="email",
+        template="customer_notice",
+    )  # fmt: skip
+    reviewed_and_published(page, chromium, server, url)
+    delivery = page.locator("table.delivery-status")
+    expect(delivery.locator("tr[data-state=queued] td").last).to_have_text("2")
+    # the worker's delivery job, once, as `candor worker` runs it
+    app = server.application
+    summary = delivery_jobs.deliver_outbox(
+        JobEnv(ctx=app.context, transports=app.transports(), worker="whole-arc")
+    )
+    assert summary.startswith("2 sent"), summary
+    received = [
+        email.message_from_bytes(raw, policy=email.policy.default) for raw in sink.recorder.messages
+    ]
+    to = sorted(str(m["To"]) for m in received)
+    assert to == ["it@globex.example", "security@acme.example"]
+    acme = next(m for m in received if str(m["To"]) == "security@acme.example")
+    text = acme.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Dana Reyes" in text and "ASIA****VBMX" in text and "AKIA****PLE2" not in text
+    page.reload()
+    expect(page.locator("table.delivery-status tr[data-state=sent] td").last).to_have_text("2")
+    shot(page, "customer-notice-delivered")
+
+
+def update_and_correction_public(
+    page: Page, chromium: Browser, server: LiveServer, key: str
+) -> None:
+    url = statement_drafted(
+        page, server, key, audience="public", channel="status_site",
+        title="Integration keys: update", body="We rotated **40** integration keys.",
+    )  # fmt: skip
+    reviewed_and_published(page, chromium, server, url)
+    page.get_by_label("What was wrong").fill("It said 40 keys; one key was exposed.")
+    page.get_by_label("Corrected text, Markdown").fill("We rotated the **one** exposed key.")
+    page.get_by_role("button", name="Draft the correction").click()
+    expect(page.get_by_role("status")).to_contain_text("Correction drafted")
+    reviewed_and_published(page, chromium, server, page.url.split("?")[0])
+    public = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    try:
+        public.goto(f"{server.url}/status")
+        public.get_by_role("link", name="Integration keys: update").click()
+        update = public.locator("li.status-update").first
+        correction = update.locator("aside.correction")
+        expect(correction).to_contain_text("Correction")
+        expect(correction).to_contain_text("It said 40 keys; one key was exposed.")
+        expect(update.locator(".correction-flag")).to_be_visible()
+        assert key not in public.content()
+    finally:
+        public.context.close()
+
+
+def retro_written_and_report_exported(page: Page, server: LiveServer, key: str) -> None:
+    page.goto(f"{server.url}/incidents/{key}")
+    page.locator("#retro").get_by_role("button", name="Start the retro").click()
+    expect(page.get_by_role("status")).to_have_text("Retro started as a draft.")
+    add_chain(
+        page,
+        "A customer's cloud key was read from our integrations store",
+        [
+            ("Why could the store be read?", "A support role had read access to every key"),
+            ("Why did it have that access?", "Access was granted per store, not per key"),
+            ("Why per store?", "The store predates per-customer encryption keys"),
+        ],
+    )
+    page.locator("#actions summary").click()
+    form = page.locator("#actions form").last
+    form.get_by_label("Action item", exact=True).fill("Encrypt each customer's keys separately")
+    form.get_by_label("Kind").select_option("prevent")
+    form.get_by_label("Owner").select_option("bob")
+    form.get_by_label("Due on (UTC date)").fill("2030-01-31")
+    form.get_by_role("button", name="Add action item").click()
+    expect(page.get_by_role("status")).to_have_text("Action item added.")
+    expect(page.locator("#actions table.action-items tbody tr")).to_have_count(1)
+    report = page.request.get(f"{server.url}/incidents/{key}/reports/incident.pdf")
+    assert report.ok and report.headers["content-type"].startswith("application/pdf")
+    body = report.body()
+    assert body.startswith(b"%PDF-") and len(body) > 1000
+
+
 def test_the_whole_arc_from_a_public_report_to_closing(
-    server: LiveServer, context: BrowserContext, chromium: Browser, shot: Shots, tmp_path: Path
+    server: LiveServer,
+    sink: Sink,
+    context: BrowserContext,
+    chromium: Browser,
+    shot: Shots,
+    tmp_path: Path,
 ) -> None:
     reporter = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -206,17 +367,18 @@ def test_the_whole_arc_from_a_public_report_to_closing(
     scoped_from_logs(page, tmp_path, shot)
     obligations_computed(page, shot)
 
-    # LATER (communications): the customer notice drafted from the impact statement, reviewed,
-    # approved by counsel, published, and delivered to a loopback SMTP server (aiosmtpd).
-    # LATER (status site): an update published, then a correction, visible on the public page.
+    customers_imported_and_scoped(page, server, key)
+    customer_notice_delivered(page, chromium, server, sink, key, shot)
+    update_and_correction_public(page, chromium, server, key)
+    page.goto(f"{server.url}/incidents/{key}")
 
     closed(page, shot)
     expect(page.locator("h1 .key")).to_have_text(key)
     timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("closed")
 
-    # LATER (learning): the retro with action items, from the closed incident.
-    # LATER (reports): the incident report and the counsel packet exported.
+    retro_written_and_report_exported(page, server, key)
+    page.goto(f"{server.url}/incidents/{key}")
 
     page.get_by_role("link", name="verify chain").click()
     expect(page.get_by_role("status")).to_contain_text("Verified")

@@ -48,7 +48,9 @@ def test_draft_review_publish_and_correct(sql_ctx: Context, clock: object) -> No
     key = declare(sql_ctx)
     seen: list[tuple[str, int, datetime]] = []
 
-    def hook(uow: UnitOfWork, incident: Incident, statement: Statement, now: datetime) -> None:
+    def hook(
+        ctx: Context, uow: UnitOfWork, incident: Incident, statement: Statement, now: datetime
+    ) -> None:
         seen.append((incident.key, statement.number, now))
 
     statements.STATEMENT_PUBLISHED.append(hook)

@@ -74,6 +74,7 @@ def test_draft_review_publish_correct_and_build_the_site(
     assert listed[1]["corrects"] == 1
     code, out, _ = cli("statements", "show", key, "2")
     assert "corrects statement #1: It named the wrong system." in out
+    assert "delivery: no message queued" in out  # the status site only: no email, no webhook
     site = tmp_path / "site"
     code, _, err = cli("site", "build", str(site))
     assert code == 0, err

@@ -58,3 +58,39 @@ def bob_actor():  # type: ignore[no-untyped-def]
     from candor.domain.access import Actor, OrgRole
 
     return Actor("bob", OrgRole.RESPONDER)
+
+
+def test_a_published_statement_shows_its_delivery(
+    application: bootstrap.Application, browser: Callable[[str], Browser]
+) -> None:
+    from dataclasses import replace
+
+    from tests.web.test_status_site import publish
+
+    ctx = application.context
+    with ctx.uow(write=True) as uow:
+        for name in ("alice", "bob"):
+            user = uow.users.get(name)
+            assert user is not None
+            uow.users.save(replace(user, email=f"{name}@example.org"))
+        uow.commit()
+    key = incident(application, "Keys read")
+    number = publish(
+        application, key, audience="internal", channels="email", title="Staff note", body="Hush."
+    )
+    alice = browser("alice")
+    page = alice.get(f"/incidents/{key}/statements/{number}").text
+    assert 'aria-labelledby="delivery-h"' in page
+    assert '<tr data-state="queued"><td>queued</td><td>2</td></tr>' in page
+    assert "2 message(s) for this statement" in page
+    draft = statements.draft(
+        ctx, bob_actor(), key, kind="update", audience="internal", channels="email",
+        title="Not yet", body="Draft.",
+    )  # fmt: skip
+    assert "delivery-h" not in alice.get(f"/incidents/{key}/statements/{draft.number}").text
+    regulator = publish(
+        application, key, audience="regulator", audience_ref="#1", kind="regulator_notice",
+        channels="email", title="To the regulator", body="Notice.",
+    )  # fmt: skip
+    text = alice.get(f"/incidents/{key}/statements/{regulator}").text
+    assert "not emailed: counsel files it" in text and "No message was queued" in text

@@ -12,7 +12,7 @@ from rich.table import Table
 from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.statements import Statement
-from candor.services import statements
+from candor.services import statement_delivery, statements
 from candor.web.status_site import routes as status_routes
 from candor.web.status_site import site
 from candor.web.templating import Templates
@@ -72,6 +72,9 @@ def show(
     if s.published_at:
         out.append(f"published {s.published_at.isoformat()} by {s.published_by}")
         out.append(f"SHA-256 {s.content_hash}")
+        counts = statement_delivery.delivery_status(application().context, actor(), key, number)
+        sent = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
+        out.append(f"delivery: {sent or 'no message queued'}")
     out += ["", s.body]
     if s.elements:
         out.append("Required content:")

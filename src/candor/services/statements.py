@@ -2,7 +2,7 @@
 
 Each change is one unit of work with a timeline entry and an audit record. Publication sends
 nothing itself: ``STATEMENT_PUBLISHED`` hooks run inside the publish transaction with
-``(uow, incident, statement, now)`` so delivery (the outbox) can be wired in by whoever owns it.
+``(ctx, uow, incident, statement, now)``; ``services/statement_delivery.py`` queues the messages.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from candor.services.ports_obligations import tracked
 from candor.services.ports_statements import CommsSetup, StatementUnitOfWork, with_statements
 
 # Called inside the publish transaction, after the statement is stored as published:
-# (unit of work, incident, the published statement, the server time of publication).
-StatementPublished = Callable[[UnitOfWork, Incident, Statement, datetime], None]
+# (context, unit of work, incident, the published statement, the server time of publication).
+# The context carries what delivery needs (own domains, the secret catalogue, links).
+StatementPublished = Callable[[Context, UnitOfWork, Incident, Statement, datetime], None]
 STATEMENT_PUBLISHED: list[StatementPublished] = []
 
 # Templates shipped in the package (adapters/statement_templates.py renders them)
@@ -287,7 +288,7 @@ def _change(
         )
         if after.state is State.PUBLISHED:
             for hook in STATEMENT_PUBLISHED:
-                hook(uow, incident, after, now)
+                hook(ctx, uow, incident, after, now)
         uow.commit()
     return after
 

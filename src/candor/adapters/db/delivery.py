@@ -237,6 +237,18 @@ class SqlOutbox:
             out[State(state)] = n
         return out
 
+    def counts_by_prefix(self, prefix: str) -> dict[State, int]:
+        """Messages whose key starts with ``prefix`` (a statement's), by state."""
+        rows = self.session.execute(
+            select(OutboxRow.state, func.count())
+            .where(OutboxRow.key.startswith(prefix, autoescape=True))
+            .group_by(OutboxRow.state)
+        ).all()
+        out = dict.fromkeys(State, 0)
+        for state, n in rows:
+            out[State(state)] = n
+        return out
+
     def next_due(self) -> datetime | None:
         return self.session.execute(
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == State.QUEUED.value)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from candor.domain.errors import CandorError, NotFound
 from candor.domain.incidents import Incident
 from candor.domain.statements import DEFERRED_TEXT, Audience, Channel, Kind, State
-from candor.services import statements
+from candor.services import statement_delivery, statements
 from candor.web.deps import Caller, Seq, checked_form, context, page_auth
 from candor.web.pages import incidents as incident_pages
 from candor.web.pages.common import NOTICES, redirect, render
@@ -153,6 +153,11 @@ def _page(
     if found is None:
         raise NotFound(f"{view.incident.key} has no statement #{number}")
     corrected = view.get(found.corrects) if found.corrects else None
+    delivery = (
+        statement_delivery.delivery_status(context(request), caller.actor, key, number)
+        if found.state is State.PUBLISHED
+        else {}
+    )
     return render(
         request,
         "statement.html",
@@ -162,6 +167,7 @@ def _page(
         statement=found,
         corrected=corrected,
         corrections=view.corrections_of(number),
+        delivery={k.value: n for k, n in delivery.items()},
         can_publish=view.can_publish,
         can_write=caller.actor.can_write,
         error=error,

@@ -24,6 +24,7 @@ from candor.domain.errors import NotFound
 from candor.domain.incidents import Incident
 from candor.domain.statements import Audience, Statement
 from candor.services import advisory_publication, audit, statements
+from candor.services.context import Context
 from candor.services.ports import UnitOfWork
 from candor.web.deps import application
 from candor.web.security import BASE_HEADERS
@@ -41,7 +42,9 @@ class _Generation:
     value = 0
 
 
-def _published(uow: UnitOfWork, incident: Incident, statement: Statement, now: datetime) -> None:
+def _published(
+    ctx: Context, uow: UnitOfWork, incident: Incident, statement: Statement, now: datetime
+) -> None:
     if statement.audience is Audience.PUBLIC:
         _Generation.value += 1
 
