@@ -62,8 +62,9 @@ typecheck: install
 contracts: install
 	$(RUN) lint-imports
 
+# two processes (pytest-xdist) on two cores: the suite takes about half the time
 pytest: install browsers pgclient
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest -n auto $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
 

@@ -253,9 +253,12 @@ class SqlInventory:
         """Insert or replace customers and their contacts, in a few statements for any number."""
         if not customers:
             return
-        ids = dict(
-            self.session.execute(select(CustomerRow.external_id, CustomerRow.id)).tuples().all()
-        )
+        ids = {
+            external_id: id_
+            for external_id, id_ in self.session.execute(
+                select(CustomerRow.external_id, CustomerRow.id)
+            ).all()
+        }
         new_rows = []
         for customer in customers:
             values = {
