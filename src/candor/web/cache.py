@@ -36,6 +36,7 @@ class ResponseCache:
         self.max_entries = max_entries
         self._items: OrderedDict[tuple[object, ...], Stored] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[tuple[object, ...], threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
@@ -47,6 +48,25 @@ class ResponseCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
+            return found
+
+    def single_flight(
+        self, key: tuple[object, ...], build: Callable[[], Stored | None]
+    ) -> Stored | None:
+        """``build()`` once for concurrent misses on one key: the others wait for its result
+        instead of rendering the same page at the same time (a stampede that, on a big
+        workspace, makes every one of them slow)."""
+        with self._lock:
+            lock = self._building.setdefault(key, threading.Lock())
+        with lock:
+            found = self.get(key)
+            if found is None:
+                found = build()
+                if found is not None:
+                    self.put(key, found)
+            with self._lock:
+                if self._building.get(key) is lock:
+                    del self._building[key]
             return found
 
     def put(self, key: tuple[object, ...], value: Stored) -> None:
@@ -78,11 +98,20 @@ def cached(request: Request, caller: Caller, build: Callable[[], Response]) -> R
     found = store.get(key)
     if found is not None:
         return Response(found.body, status_code=found.status, media_type=found.media_type)
-    response = build()
-    body = getattr(response, "body", None)
-    if response.status_code == 200 and isinstance(body, bytes):
-        store.put(
-            key,
-            Stored(body, response.status_code, response.media_type or "text/html; charset=utf-8"),
-        )
-    return response
+    built: list[Response] = []
+
+    def render() -> Stored | None:
+        response = build()
+        built.append(response)
+        body = getattr(response, "body", None)
+        if response.status_code == 200 and isinstance(body, bytes):
+            media = response.media_type or "text/html; charset=utf-8"
+            return Stored(body, response.status_code, media)
+        return None
+
+    stored = store.single_flight(key, render)
+    if built:  # rendered here: answer with the response itself (headers, cookies and all)
+        return built[0]
+    if stored is None:  # another request rendered something not worth keeping: render ours
+        return build()
+    return Response(stored.body, status_code=stored.status, media_type=stored.media_type)
