@@ -3,10 +3,12 @@ review, publication and correction forms."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from candor.domain.errors import CandorError, NotFound
 from candor.domain.incidents import Incident
@@ -192,7 +194,8 @@ async def _act(
     notice: str,
 ) -> Response:
     try:
-        result = action(context(request), caller.actor, form)
+        # the use case does database work: off the event loop, like every other page
+        result = await run_in_threadpool(action, context(request), caller.actor, form)
     except NotFound:
         raise
     except CandorError as exc:
@@ -244,105 +247,56 @@ async def edit(
     return await _act(request, caller, key, number, form, action, "statement-edited")
 
 
-@router.post("/incidents/{key}/statements/{number}/submit")
-async def submit(
-    request: Request,
-    key: str,
-    number: Seq,
-    caller: Caller = Depends(page_auth),
-    form: dict[str, str] = Depends(checked_form),
-) -> Response:
-    return await _act(
-        request,
-        caller,
-        key,
-        number,
-        form,
-        lambda ctx, actor, f: statements.submit(ctx, actor, key, number),
-        "statement-submitted",
-    )
-
-
-@router.post("/incidents/{key}/statements/{number}/approve")
-async def approve(
-    request: Request,
-    key: str,
-    number: Seq,
-    caller: Caller = Depends(page_auth),
-    form: dict[str, str] = Depends(checked_form),
-) -> Response:
-    return await _act(
-        request,
-        caller,
-        key,
-        number,
-        form,
-        lambda ctx, actor, f: statements.approve(
-            ctx, actor, key, number, comment=f.get("comment", "")
-        ),
+# The review steps: path → (use case, notice shown after it); one route each, registered below.
+_STEPS: dict[str, tuple[Callable[..., Any], str]] = {
+    "submit": (lambda ctx, a, key, n, f: statements.submit(ctx, a, key, n), "statement-submitted"),
+    "approve": (
+        lambda ctx, a, key, n, f: statements.approve(ctx, a, key, n, comment=f.get("comment", "")),
         "statement-approved",
-    )
-
-
-@router.post("/incidents/{key}/statements/{number}/request-changes")
-async def request_changes(
-    request: Request,
-    key: str,
-    number: Seq,
-    caller: Caller = Depends(page_auth),
-    form: dict[str, str] = Depends(checked_form),
-) -> Response:
-    return await _act(
-        request,
-        caller,
-        key,
-        number,
-        form,
-        lambda ctx, actor, f: statements.request_changes(
-            ctx, actor, key, number, comment=f.get("comment", "")
+    ),
+    "request-changes": (
+        lambda ctx, a, key, n, f: statements.request_changes(
+            ctx, a, key, n, comment=f.get("comment", "")
         ),
         "statement-changes",
-    )
-
-
-@router.post("/incidents/{key}/statements/{number}/withdraw")
-async def withdraw(
-    request: Request,
-    key: str,
-    number: Seq,
-    caller: Caller = Depends(page_auth),
-    form: dict[str, str] = Depends(checked_form),
-) -> Response:
-    return await _act(
-        request,
-        caller,
-        key,
-        number,
-        form,
-        lambda ctx, actor, f: statements.withdraw(
-            ctx, actor, key, number, reason=f.get("reason", "")
-        ),
+    ),
+    "withdraw": (
+        lambda ctx, a, key, n, f: statements.withdraw(ctx, a, key, n, reason=f.get("reason", "")),
         "statement-withdrawn",
-    )
-
-
-@router.post("/incidents/{key}/statements/{number}/publish")
-async def publish(
-    request: Request,
-    key: str,
-    number: Seq,
-    caller: Caller = Depends(page_auth),
-    form: dict[str, str] = Depends(checked_form),
-) -> Response:
-    return await _act(
-        request,
-        caller,
-        key,
-        number,
-        form,
-        lambda ctx, actor, f: statements.publish(ctx, actor, key, number),
+    ),
+    "publish": (
+        lambda ctx, a, key, n, f: statements.publish(ctx, a, key, n),
         "statement-published",
-    )
+    ),
+}
+
+
+def _step_route(step: str) -> None:
+    use_case, notice = _STEPS[step]
+
+    async def route(
+        request: Request,
+        key: str,
+        number: Seq,
+        caller: Caller = Depends(page_auth),
+        form: dict[str, str] = Depends(checked_form),
+    ) -> Response:
+        return await _act(
+            request,
+            caller,
+            key,
+            number,
+            form,
+            lambda ctx, actor, f: use_case(ctx, actor, key, number, f),
+            notice,
+        )
+
+    route.__name__ = f"statement_{step.replace('-', '_')}"
+    router.post(f"/incidents/{{key}}/statements/{{number}}/{step}")(route)
+
+
+for _step in _STEPS:
+    _step_route(_step)
 
 
 @router.post("/incidents/{key}/statements/{number}/correct")
