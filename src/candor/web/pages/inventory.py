@@ -4,6 +4,7 @@ incident page, and the contact-readiness panel of the dashboard."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -78,6 +79,33 @@ def _inventory_page(
     )
 
 
+def _import(
+    request: Request,
+    caller: Caller,
+    form: dict[str, str],
+    upload: tuple[str, bytes] | None,
+    kind: str,
+    use_case: Callable[..., Any],
+    page: Callable[..., Response],
+) -> Response:
+    """An inventory or customers file, uploaded or pasted: imported whole, or shown again with
+    every problem at its line."""
+    try:
+        name, text = _text(form, upload, form.get("filename") or "pasted.yaml")
+        doc = inventory_file.parse(text, file=name, kind=kind)
+        use_case(context(request), caller.actor, doc.data, file=doc.file, locate=doc.locate)
+    except CandorError as exc:
+        return page(
+            request,
+            caller,
+            status_code=exc.status,
+            problems=exc.problems_list(),
+            error=exc.message,
+            text=form.get("text", ""),
+        )
+    return redirect(f"/{kind}", notice=f"{kind}-imported")
+
+
 @router.get("/inventory", response_class=HTMLResponse)
 def inventory_page(request: Request, caller: Caller = Depends(page_auth)) -> Response:
     return _inventory_page(request, caller)
@@ -90,22 +118,9 @@ def import_inventory(
     form: dict[str, str] = Depends(checked_form),
     upload: tuple[str, bytes] | None = Depends(uploaded),
 ) -> Response:
-    try:
-        name, text = _text(form, upload, form.get("filename") or "pasted.yaml")
-        doc = inventory_file.parse(text, file=name, kind="inventory")
-        inventory.import_inventory(
-            context(request), caller.actor, doc.data, file=doc.file, locate=doc.locate
-        )
-    except CandorError as exc:
-        return _inventory_page(
-            request,
-            caller,
-            status_code=exc.status,
-            problems=exc.problems_list(),
-            error=exc.message,
-            text=form.get("text", ""),
-        )
-    return redirect("/inventory", notice="inventory-imported")
+    return _import(
+        request, caller, form, upload, "inventory", inventory.import_inventory, _inventory_page
+    )
 
 
 # ---- /customers --------------------------------------------------------------------------------
@@ -139,22 +154,9 @@ def import_customers(
     form: dict[str, str] = Depends(checked_form),
     upload: tuple[str, bytes] | None = Depends(uploaded),
 ) -> Response:
-    try:
-        name, text = _text(form, upload, form.get("filename") or "pasted.yaml")
-        doc = inventory_file.parse(text, file=name, kind="customers")
-        inventory.import_customers(
-            context(request), caller.actor, doc.data, file=doc.file, locate=doc.locate
-        )
-    except CandorError as exc:
-        return _customers_page(
-            request,
-            caller,
-            status_code=exc.status,
-            problems=exc.problems_list(),
-            error=exc.message,
-            text=form.get("text", ""),
-        )
-    return redirect("/customers", notice="customers-imported")
+    return _import(
+        request, caller, form, upload, "customers", inventory.import_customers, _customers_page
+    )
 
 
 @router.post("/customers/unreachable", response_class=HTMLResponse)
