@@ -22,7 +22,7 @@ from candor.domain.incidents import Incident
 from candor.domain.retention import AUDIT_CHAIN, LegalHold, Redaction, timeline_chain
 from candor.domain.tasks import Task
 from candor.domain.timeline import Draft, Entry
-from candor.domain.vocabulary import Confidentiality
+from candor.domain.vocabulary import Confidentiality, Role
 from candor.services.context import Context
 from candor.services.ports import IncidentFilter, Tombstone
 
@@ -88,6 +88,10 @@ class FakeIncidents:
             return False
         if where.exercise is not None and incident.exercise is not where.exercise:
             return False
+        if where.ids is not None and incident.id not in where.ids:
+            return False
+        if where.declared_after is not None and incident.declared_at < where.declared_after:
+            return False
         if where.see_all or incident.confidentiality is Confidentiality.NORMAL:
             return True
         return (where.member or "") in incident.members
@@ -99,6 +103,13 @@ class FakeIncidents:
 
     def count(self, where: IncidentFilter) -> int:
         return sum(1 for i in self.store.incidents.values() if self._match(i, where))
+
+    def people_in_role(self, where: IncidentFilter, role: Role) -> set[str]:
+        return {
+            i.roles[role]
+            for i in self.store.incidents.values()
+            if self._match(i, where) and role in i.roles
+        }
 
 
 class FakeTimeline:

@@ -142,6 +142,38 @@ def test_list_filters(any_ctx: Context) -> None:
     assert [i.title for i in sev1] == ["A"]
 
 
+def test_filter_by_ids_and_declaration_time_and_people_in_a_role(any_ctx: Context) -> None:
+    """What the dashboard's panels read instead of every incident in the workspace: only the
+    incidents named (the ones with a retro), and who led incidents declared since a time."""
+    assert isinstance(any_ctx.clock, FakeClock)
+    old = incidents.declare(any_ctx, ALICE, title="Old")
+    incidents.assign_role(any_ctx, ALICE, old.key, Role.INCIDENT_LEAD, "carol")
+    any_ctx.clock.advance(days=200)
+    since = any_ctx.clock.now()
+    recent = incidents.declare(any_ctx, ALICE, title="Recent")
+    incidents.assign_role(any_ctx, ALICE, recent.key, Role.INCIDENT_LEAD, "dan")
+    hidden = incidents.declare(any_ctx, ALICE, title="Hidden", confidentiality="restricted")
+    incidents.assign_role(any_ctx, ALICE, hidden.key, Role.INCIDENT_LEAD, "erin")
+    ids = frozenset({old.id, hidden.id})
+    with any_ctx.uow() as uow:
+        chosen = uow.incidents.list(IncidentFilter(ids=ids, see_all=True))
+        assert {i.title for i in chosen} == {"Old", "Hidden"}
+        # need-to-know still applies on top of the ids
+        assert [i.title for i in uow.incidents.list(IncidentFilter(ids=ids, member="bob"))] == [
+            "Old"
+        ]
+        assert uow.incidents.list(IncidentFilter(ids=frozenset(), see_all=True)) == []
+        after = uow.incidents.list(IncidentFilter(declared_after=since, see_all=True))
+        assert {i.title for i in after} == {"Recent", "Hidden"}
+        leads = uow.incidents.people_in_role
+        assert leads(IncidentFilter(see_all=True), Role.INCIDENT_LEAD) == {"carol", "dan", "erin"}
+        assert leads(IncidentFilter(declared_after=since, member="bob"), Role.INCIDENT_LEAD) == {
+            "dan"
+        }
+        assert leads(IncidentFilter(declared_after=since, see_all=True), Role.SCRIBE) == set()
+    assert recent.key != old.key
+
+
 def test_timeline_entries_and_corrections(any_ctx: Context) -> None:
     made = incidents.declare(any_ctx, ALICE, title="Token in public repo")
     wrong = timeline.add(

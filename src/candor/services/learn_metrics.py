@@ -117,14 +117,17 @@ class Overview:
 def visible_retros(uow: UnitOfWork, actor: Actor) -> list[tuple[Incident, Retro]]:
     """The retros of incidents the actor may see (need-to-know applies to everything under an
     incident, its retro and action items included)."""
+    retros = with_learn(uow).retros.all()
+    if not retros:
+        return []
+    wanted = frozenset(r.incident_id for r in retros)
     visible = {
-        i.id: i for i in uow.incidents.list(visible_filter(actor, IncidentFilter(limit=100_000)))
+        i.id: i
+        for i in uow.incidents.list(
+            visible_filter(actor, IncidentFilter(ids=wanted, limit=len(wanted)))
+        )
     }
-    return [
-        (visible[r.incident_id], r)
-        for r in with_learn(uow).retros.all()
-        if r.incident_id in visible
-    ]
+    return [(visible[r.incident_id], r) for r in retros if r.incident_id in visible]
 
 
 def overview(

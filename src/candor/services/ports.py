@@ -24,7 +24,7 @@ from candor.domain.scoping.plan import ScanPlan
 from candor.domain.scoping.results import ScanAggregates
 from candor.domain.tasks import Task
 from candor.domain.timeline import Draft, Entry
-from candor.domain.vocabulary import Severity
+from candor.domain.vocabulary import Role, Severity
 
 
 class Clock(Protocol):
@@ -41,6 +41,10 @@ class IncidentFilter:
     # unless ``see_all`` (admins)
     member: str | None = None
     see_all: bool = False
+    # only these incidents (None: any); lets a reader that already knows which incidents it
+    # needs (the ones with a retro, say) skip loading the rest of a large workspace
+    ids: frozenset[uuid.UUID] | None = None
+    declared_after: datetime | None = None  # at or after
     limit: int = 100
     offset: int = 0
 
@@ -62,6 +66,10 @@ class IncidentRepository(Protocol):
     def list(self, where: IncidentFilter) -> list[Incident]: ...
 
     def count(self, where: IncidentFilter) -> int: ...
+
+    def people_in_role(self, where: IncidentFilter, role: Role) -> set[str]:
+        """Who holds ``role`` on the incidents ``where`` selects (its limit does not apply)."""
+        ...
 
 
 class TimelineRepository(Protocol):

@@ -39,17 +39,13 @@ def assess(ctx: Context, actor: Actor, configured: Configured, signals: Signals)
         contacts = uow.contacts.list()
         last_exercise = uow.exercises.last_started_at()
         # real incidents only: leading a tabletop is practice, not evidence of a named lead
-        recent = [
-            i
-            for i in uow.incidents.list(
-                visible_filter(actor, IncidentFilter(exercise=False, limit=500))
-            )
-            if now - i.declared_at <= RECENT
-        ]
+        leads = uow.incidents.people_in_role(
+            visible_filter(actor, IncidentFilter(exercise=False, declared_after=now - RECENT)),
+            Role.INCIDENT_LEAD,
+        )
         customers = signals.customers.verified(uow)
         inventory = signals.inventory.described(uow)
         items = signals.action_items.action_items(uow)
-    leads = [i.roles[Role.INCIDENT_LEAD] for i in recent if Role.INCIDENT_LEAD in i.roles]
     return model.assess(
         model.Facts(
             now=now,
@@ -57,7 +53,7 @@ def assess(ctx: Context, actor: Actor, configured: Configured, signals: Signals)
             playbooks=configured.playbooks,
             playbook_problems=configured.playbook_problems,
             designated_leads=configured.incident_leads,
-            recent_leads=leads,
+            recent_leads=sorted(leads),
             contacts=contacts,
             cyber_insurance=configured.cyber_insurance,
             customer_contacts=customers,

@@ -81,6 +81,15 @@ def get(
         return _view(uow, load(uow, actor, key), policy)
 
 
+def current(ctx: Context, actor: Actor, key: str) -> Retro | None:
+    """Just the stored retro, for a summary (the incident page): ``get`` also reads the whole
+    timeline to choose moments from, which on a long incident is most of the page's cost."""
+    with ctx.uow() as base:
+        uow = with_learn(base)
+        stored = uow.retros.get(load(uow, actor, key).id)
+        return stored.retro if stored else None
+
+
 def require(view: RetroView) -> Retro:
     if view.retro is None:
         raise NotFound(f"{view.incident.key} has no retro yet")
@@ -413,16 +422,20 @@ class RetroActionItems:
     """
 
     def action_items(self, uow: UnitOfWork) -> list[ActionItem]:
+        retros = [r for r in with_learn(uow).retros.all() if r.action_items]
+        if not retros:
+            return []
+        wanted = frozenset(r.incident_id for r in retros)
         restricted = {
             i.id
-            for i in uow.incidents.list(IncidentFilter(see_all=True, limit=1_000_000))
+            for i in uow.incidents.list(IncidentFilter(see_all=True, ids=wanted, limit=len(wanted)))
             if i.confidentiality is Confidentiality.RESTRICTED
         }
         return [
             replace(a, title="an item of a restricted incident")
             if r.incident_id in restricted
             else a
-            for r in with_learn(uow).retros.all()
+            for r in retros
             for a in r.action_items
         ]
 

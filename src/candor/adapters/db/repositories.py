@@ -189,6 +189,10 @@ class SqlIncidents:
             query = query.where(IncidentRow.severity == where.severity.value)
         if where.exercise is not None:
             query = query.where(IncidentRow.exercise == where.exercise)
+        if where.ids is not None:
+            query = query.where(IncidentRow.id.in_(sorted(where.ids)))
+        if where.declared_after is not None:
+            query = query.where(IncidentRow.declared_at >= where.declared_after)
         if not where.see_all:
             member = where.member or ""
             query = query.where(
@@ -220,6 +224,15 @@ class SqlIncidents:
     def count(self, where: IncidentFilter) -> int:
         sub = self._filtered(where).with_only_columns(IncidentRow.id).subquery()
         return int(self.session.execute(select(func.count()).select_from(sub)).scalar_one())
+
+    def people_in_role(self, where: IncidentFilter, role: Role) -> set[str]:
+        chosen = self._filtered(where).with_only_columns(IncidentRow.id)
+        query = (
+            select(RoleRow.person)
+            .distinct()
+            .where(RoleRow.role == role.value, RoleRow.incident_id.in_(chosen))
+        )
+        return set(self.session.scalars(query))
 
     def _load(self, rows: Sequence[Any]) -> list[Incident]:
         if not rows:

@@ -65,12 +65,11 @@ NAV_ITEMS.append({"href": "/actions", "label": "Action items", "show": lambda ac
 
 
 def _section(request: Request, caller: Caller, incident: Incident) -> dict[str, Any] | None:
-    view = retros.get(context(request), caller.actor, incident.key)
     return {
         "id": "retro",
         "title": "Retro and action items",
         "template": "retro_section.html",
-        "view": view,
+        "retro": retros.current(context(request), caller.actor, incident.key),
         "now": context(request).clock.now(),
         **COMMON,
     }
