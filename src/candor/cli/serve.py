@@ -8,6 +8,8 @@ from candor.cli.common import application, console
 
 app = typer.Typer()
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     host: str | None = typer.Option(None, "--host", help="Default: web.host in candor.toml."),
@@ -34,6 +36,11 @@ def serve(
             workers=count,
             log_level="warning",
             proxy_headers=False,
+            # uvicorn kills a worker that does not answer its health check in time (5 s by
+            # default); a new worker imports the whole application first, which on a busy
+            # two-core machine takes longer than that, so replacements were killed before
+            # they served and one worker was left doing all the work
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     else:
         from candor.web.app import create_app
