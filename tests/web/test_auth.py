@@ -187,3 +187,31 @@ def test_a_viewer_cannot_get_a_write_token(
     val = browser("val")
     page = val.post("/account/tokens", data={"name": "x", "scopes": "write"})
     assert page.status_code == 403
+
+
+def test_a_remembered_caller_is_forgotten_the_moment_their_account_changes(
+    browser: Callable[[str], Browser],
+    anonymous: TestClient,
+    token_for: Callable[..., str],
+    application: bootstrap.Application,
+    clock: FakeClock,
+) -> None:
+    """Resolved sessions and tokens are remembered between requests (keyed by the workspace
+    version); a new role, a deactivation and a token's last-use record must still apply at once."""
+    bob = browser("bob")
+    auth = {"authorization": f"Bearer {token_for('bob', 'read', 'write')}"}
+    for _ in range(2):  # the second call is answered from memory
+        assert anonymous.get("/api/v1/me", headers=auth).json()["role"] == "responder"
+        assert bob.get("/").status_code == 200
+    first = accounts.list_tokens(application.context, Actor("bob", OrgRole.RESPONDER))[0]
+    clock.advance(minutes=6)  # a remembered token still has its use recorded every few minutes
+    assert anonymous.get("/api/v1/me", headers=auth).status_code == 200
+    later = accounts.list_tokens(application.context, Actor("bob", OrgRole.RESPONDER))[0]
+    assert first.last_used_at is not None and later.last_used_at == clock.now()
+    accounts.update_user(application.context, SYSTEM, "bob", role="viewer")
+    assert anonymous.get("/api/v1/me", headers=auth).json()["role"] == "viewer"
+    denied = anonymous.post("/api/v1/incidents", json={"title": "x"}, headers=auth)
+    assert denied.status_code == 403
+    accounts.update_user(application.context, SYSTEM, "bob", active=False)
+    assert anonymous.get("/api/v1/me", headers=auth).status_code == 401
+    assert bob.get("/").status_code == 303

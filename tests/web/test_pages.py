@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from candor import bootstrap
 from candor.domain.access import Actor, OrgRole
-from candor.services import timeline
+from candor.services import incidents, timeline
 from tests.web.conftest import Browser
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -228,3 +228,20 @@ def test_cached_pages_change_as_soon_as_anything_changes(
     )
     assert "Written from the command line" in alice.get(f"/incidents/{key}").text
     assert alice.client.app.state.response_cache.hits >= 1  # type: ignore[attr-defined]
+
+
+def test_the_cached_incident_list_api_keeps_ages_to_the_second_and_sees_changes_at_once(
+    anonymous, token_for, application: bootstrap.Application, clock
+) -> None:  # type: ignore[no-untyped-def]
+    auth = {"authorization": f"Bearer {token_for('alice')}"}
+    made = anonymous.post("/api/v1/incidents", json={"title": "Listed"}, headers=auth).json()
+    first = anonymous.get("/api/v1/incidents", headers=auth).json()
+    assert anonymous.get("/api/v1/incidents", headers=auth).json() == first  # from the cache
+    assert [i["key"] for i in first["items"]] == [made["key"]] and first["total"] == 1
+    clock.advance(seconds=7)
+    assert anonymous.get("/api/v1/incidents", headers=auth).json()["items"][0]["age_seconds"] == (
+        first["items"][0]["age_seconds"] + 7
+    )
+    incidents.declare(application.context, Actor("bob", OrgRole.RESPONDER), title="From the CLI")
+    again = anonymous.get("/api/v1/incidents", headers=auth).json()
+    assert again["total"] == 2 and "From the CLI" in [i["title"] for i in again["items"]]

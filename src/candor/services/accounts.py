@@ -440,6 +440,15 @@ def create_token(
     return NewToken(token=token, secret=secret)
 
 
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=5)
+
+
+def needs_use_recorded(token: ApiToken, now: datetime) -> bool:
+    """A token's last use is written at most every few minutes: every API call writing would
+    serialise them."""
+    return token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RECORDED_EVERY
+
+
 def resolve_token(ctx: Context, secret: str) -> Resolved | None:
     if not secret.startswith(model.TOKEN_PREFIX) or len(secret) > 200:
         return None
@@ -451,10 +460,10 @@ def resolve_token(ctx: Context, secret: str) -> Resolved | None:
         user = uow.users.get_by_id(token.user_id)
     if user is None or not user.active:
         return None
-    # record use at most every few minutes: every API call writing would serialise them
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+    if needs_use_recorded(token, now):
+        token = replace(token, last_used_at=now)
         with ctx.uow(write=True) as uow:
-            uow.tokens.save(replace(token, last_used_at=now))
+            uow.tokens.save(token)
             uow.commit()
     return Resolved(
         actor=Actor(user.username, user.role, scopes=token.scopes, via="token"),

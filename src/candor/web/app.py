@@ -19,6 +19,7 @@ from candor.domain import reports
 from candor.web import advisories_public, errors, status_site
 from candor.web.api import router as api_router
 from candor.web.cache import ResponseCache
+from candor.web.deps import KnownCallers
 from candor.web.pages import router as pages_router
 from candor.web.security import SecurityHeaders
 from candor.web.status_site import routes as status_routes
@@ -148,6 +149,7 @@ def create_app(application: Application) -> FastAPI:
         clock=application.clock,
     )
     app.state.response_cache = ResponseCache()
+    app.state.known_callers = KnownCallers()
     errors.install(app)
     app.include_router(api_router)
     # before the pages: /advisories/public must not be read as the advisory "public"

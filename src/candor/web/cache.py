@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import Response
 
-from candor.services import audit
-from candor.web.deps import Caller, application, context
+from candor.web.deps import Caller, application, context, workspace_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +85,27 @@ def _caller_key(caller: Caller) -> object:
     return ("user", caller.actor.username)
 
 
-def cached(request: Request, caller: Caller, build: Callable[[], Response]) -> Response:
-    """Serve ``build()``'s response, from the cache when nothing changed since it was made."""
+def cached(
+    request: Request, caller: Caller, build: Callable[[], Response], *, fresh_for: int = 60
+) -> Response:
+    """Serve ``build()``'s response, from the cache when nothing changed since it was made.
+
+    ``fresh_for`` is how many seconds a response may be reused when nothing changed: pages
+    show ages in minutes (60); the API's ages are in seconds (1).
+    """
     app = application(request)
     store: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if store is None or not app.settings.web.page_cache:
         return build()
     ctx = context(request)
-    minute = int(ctx.clock.now().timestamp() // 60)
-    key = (request.url.path, request.url.query, _caller_key(caller), audit.version(ctx), minute)
+    tick = int(ctx.clock.now().timestamp() // fresh_for)
+    key = (
+        request.url.path,
+        request.url.query,
+        _caller_key(caller),
+        workspace_version(request),
+        tick,
+    )
     found = store.get(key)
     if found is not None:
         return Response(found.body, status_code=found.status, media_type=found.media_type)

@@ -6,15 +6,19 @@ walks the route table and fails when one does not ask for authentication.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
 from candor.bootstrap import Application
 from candor.domain.access import Actor
+from candor.domain.accounts import token_digest
 from candor.domain.errors import CandorError, PermissionDenied, Unauthenticated
-from candor.services import accounts
+from candor.services import accounts, audit
 from candor.services.accounts import Resolved
 from candor.services.context import Context
 from candor.web.security import same
@@ -49,8 +53,51 @@ def context(request: Request) -> Context:
     return application(request).context
 
 
+async def request_context(request: Request) -> Context:
+    """``context`` as a dependency: async because it does no I/O, so FastAPI calls it on the
+    event loop instead of handing it to a worker thread and back (a sync dependency costs a
+    thread hop on every request)."""
+    return application(request).context
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+class KnownCallers:
+    """Sessions and tokens already resolved, each with the workspace version it was read at.
+
+    Every change to users, sessions and tokens (sign-out, revocation, deactivation, a new role
+    or password) appends an audit record in its own transaction, so a caller resolved at audit
+    version N is still resolved the same way while the version is N; expiry is checked against
+    the clock on every use. A request then costs one small read (the version, which the page
+    cache needs anyway) instead of three. Keys are digests of the secrets, never the secrets.
+    """
+
+    def __init__(self, *, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._items: dict[tuple[str, str], tuple[int, Resolved]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], version: int, now: datetime) -> Resolved | None:
+        found = self._items.get(key)
+        if found is None or found[0] != version:
+            return None
+        resolved = found[1]
+        if resolved.session is not None and not resolved.session.is_valid(now):
+            return None
+        token = resolved.token
+        if token is not None and (
+            not token.is_valid(now) or accounts.needs_use_recorded(token, now)
+        ):
+            return None  # the full path records the use
+        return resolved
+
+    def put(self, key: tuple[str, str], version: int, resolved: Resolved) -> None:
+        with self._lock:
+            if len(self._items) >= self.max_entries:
+                self._items.clear()
+            self._items[key] = (version, resolved)
 
 
 def _resolve(request: Request) -> Resolved | None:
@@ -58,18 +105,41 @@ def _resolve(request: Request) -> Resolved | None:
     if cached is not False:
         return cached  # type: ignore[return-value]
     ctx = context(request)
-    resolved: Resolved | None = None
+    known: KnownCallers | None = getattr(request.app.state, "known_callers", None)
     header = request.headers.get("authorization", "")
+    resolve: Callable[[Context, str], Resolved | None]
     if header.lower().startswith("bearer "):
-        resolved = accounts.resolve_token(ctx, header[7:].strip())
-        if resolved is None:
-            raise Unauthenticated("the API token is unknown, expired or revoked")
+        secret, kind, resolve = header[7:].strip(), "token", accounts.resolve_token
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            resolved = accounts.resolve_session(ctx, cookie)
+        secret, kind, resolve = (
+            request.cookies.get(SESSION_COOKIE, ""),
+            "session",
+            accounts.resolve_session,
+        )
+        if not secret:
+            request.state.resolved = None
+            return None
+    key = (kind, token_digest(secret))
+    version = workspace_version(request)
+    resolved = known.get(key, version, ctx.clock.now()) if known is not None else None
+    if resolved is None:
+        resolved = resolve(ctx, secret)
+        if resolved is not None and known is not None:
+            known.put(key, version, resolved)
+    if resolved is None and kind == "token":
+        raise Unauthenticated("the API token is unknown, expired or revoked")
     request.state.resolved = resolved
     return resolved
+
+
+def workspace_version(request: Request) -> int:
+    """The audit chain's length, read once per request (the caller memo and the page cache key
+    on it)."""
+    version: int | None = getattr(request.state, "audit_version", None)
+    if version is None:
+        version = audit.version(context(request))
+        request.state.audit_version = version
+    return version
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from candor.domain.accounts import ApiToken
 from candor.services import accounts
 from candor.services.context import Context
 from candor.web.api.schemas import Me, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut, UserPatch
-from candor.web.deps import Caller, api_auth, context
+from candor.web.deps import Caller, api_auth, request_context
 
 router = APIRouter(tags=["accounts"])
 
@@ -56,7 +56,7 @@ def me(caller: Caller = Depends(api_auth)) -> dict[str, Any]:
 def list_users(
     include_inactive: bool = False,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     return [
         _user(u) for u in accounts.list_users(ctx, caller.actor, include_inactive=include_inactive)
@@ -70,7 +70,7 @@ def list_users(
     summary="Create a user (admins)",
 )
 def create_user(
-    body: UserIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: UserIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return _user(accounts.create_user(ctx, caller.actor, **body.model_dump()))
 
@@ -80,14 +80,16 @@ def update_user(
     username: str,
     body: UserPatch,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _user(accounts.update_user(ctx, caller.actor, username, **body.model_dump()))
 
 
 @router.get("/tokens", response_model=list[TokenOut], summary="Your API tokens")
 def list_tokens(
-    all_users: bool = False, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    all_users: bool = False,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     names = accounts.user_names(ctx)
     return [_token(t, names) for t in accounts.list_tokens(ctx, caller.actor, all_users=all_users)]
@@ -100,7 +102,7 @@ def list_tokens(
     summary="Create an API token (its value is shown once)",
 )
 def create_token(
-    body: TokenIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: TokenIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     made = accounts.create_token(
         ctx,
@@ -115,6 +117,6 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke an API token")
 def revoke_token(
-    token_id: uuid.UUID, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    token_id: uuid.UUID, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return _token(accounts.revoke_token(ctx, caller.actor, token_id), accounts.user_names(ctx))

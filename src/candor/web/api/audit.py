@@ -12,7 +12,7 @@ from candor.domain.vocabulary import require_aware
 from candor.services import audit, views
 from candor.services.context import Context
 from candor.web.api.schemas import AuditOut, VerificationOut
-from candor.web.deps import INT_MAX, Caller, api_auth, context
+from candor.web.deps import INT_MAX, Caller, api_auth, request_context
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -27,7 +27,7 @@ def list_records(
     before_seq: int | None = Query(None, ge=1, le=INT_MAX),
     limit: int = Query(100, ge=1, le=1000),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     for name, value in (("since", since), ("until", until)):
         if value is not None:
@@ -45,5 +45,7 @@ def list_records(
 
 
 @router.get("/verify", response_model=VerificationOut, summary="Verify the audit chain")
-def verify(caller: Caller = Depends(api_auth), ctx: Context = Depends(context)) -> dict[str, Any]:
+def verify(
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
+) -> dict[str, Any]:
     return views.verification(audit.verify(ctx, caller.actor))

@@ -11,7 +11,7 @@ from candor.domain.outbox import Message, State
 from candor.domain.subscriptions import Subscriber, WebhookSubscription
 from candor.services import outbox, subscriptions
 from candor.services.context import Context
-from candor.web.deps import Caller, api_auth, application, context
+from candor.web.deps import Caller, api_auth, application, request_context
 
 router = APIRouter(tags=["delivery"])
 
@@ -100,21 +100,21 @@ def list_outbox(
     state: list[State] = Query([]),
     limit: int = Query(200, ge=1, le=10000),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     return [_message(m) for m in outbox.messages(ctx, caller.actor, states=state, limit=limit)]
 
 
 @router.post("/outbox/retry", response_model=MessageOut, summary="Queue a dead message again")
 def retry(
-    body: KeyIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: KeyIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return _message(outbox.retry(ctx, caller.actor, body.key))
 
 
 @router.post("/outbox/resolve", response_model=MessageOut, summary="Settle an unconfirmed one")
 def resolve(
-    body: ResolveIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: ResolveIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     done = outbox.resolve(ctx, caller.actor, body.key, received=body.answer == "received")
     return _message(done)
@@ -122,7 +122,7 @@ def resolve(
 
 @router.get("/webhooks", response_model=list[WebhookOut], summary="Webhook subscriptions")
 def list_webhooks(
-    caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [_hook(h) for h in subscriptions.webhooks(ctx, caller.actor)]
 
@@ -136,7 +136,7 @@ def list_webhooks(
 def add_webhook(
     body: WebhookIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
     app: Any = Depends(application),
 ) -> dict[str, Any]:
     made = subscriptions.add_webhook(
@@ -153,13 +153,13 @@ def add_webhook(
     "/webhooks/{hook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a webhook"
 )
 def remove_webhook(
-    hook_id: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    hook_id: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> None:
     subscriptions.remove_webhook(ctx, caller.actor, hook_id)
 
 
 @router.get("/subscribers", response_model=list[SubscriberOut], summary="Status subscribers")
 def list_subscribers(
-    caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [_subscriber(s) for s in subscriptions.subscribers(ctx, caller.actor)]

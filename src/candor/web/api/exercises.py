@@ -21,7 +21,7 @@ from candor.web.api.schemas_prepare import (
     ScenarioOut,
     StartIn,
 )
-from candor.web.deps import Caller, api_auth, application, context
+from candor.web.deps import Caller, api_auth, application, request_context
 from candor.web.libraries import scenarios
 
 router = APIRouter(prefix="/exercises", tags=["exercises"])
@@ -42,7 +42,7 @@ def list_scenarios(request: Request, caller: Caller = Depends(api_auth)) -> list
 
 @router.get("", response_model=list[ExerciseOut], summary="Exercises, newest first")
 def list_exercises(
-    caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [prepare_views.exercise(e) for e in exercises.list_exercises(ctx, caller.actor)]
 
@@ -58,7 +58,7 @@ def start(
     request: Request,
     response: Response,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     if (body.scenario is None) == (body.practice_of is None):
         raise InvalidInput(Problem("give either scenario or practice_of", field="body"))
@@ -73,7 +73,7 @@ def start(
 
 @router.get("/{key}", response_model=ExerciseDetailOut, summary="One exercise and what is out")
 def get_exercise(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     exercise, _ = exercises.get(ctx, caller.actor, key)
     return _detail(exercise)
@@ -88,7 +88,7 @@ def release(
     key: str,
     body: ReleaseIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _detail(exercises.release(ctx, caller.actor, key, inject=body.inject))
 
@@ -103,7 +103,7 @@ def decide(
     key: str,
     body: DecisionIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return views.entry(exercises.decide(ctx, caller.actor, key, body.text, meets=body.meets))
 
@@ -114,7 +114,7 @@ def decide(
     summary="End the exercise (the facilitator or an administrator)",
 )
 def end(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return prepare_views.exercise(exercises.end(ctx, caller.actor, key))
 
@@ -124,7 +124,7 @@ def report(
     key: str,
     request: Request,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     result = exercises.report(ctx, caller.actor, key, application(request).signals)
     return prepare_views.after_action(result)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from candor.domain.errors import NotFound
 from candor.services import impact
 from candor.services.context import Context
-from candor.web.deps import INT_MAX, Caller, Seq, api_auth, context
+from candor.web.deps import INT_MAX, Caller, Seq, api_auth, request_context
 
 router = APIRouter(tags=["impact statement"])
 
@@ -60,7 +60,7 @@ def _finding(number: int, finding: Any) -> dict[str, Any]:
 
 @router.get("/incidents/{key}/impact", summary="The current impact statement and its versions")
 def get_impact(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     found = impact.statement(ctx, caller.actor, key)
     return {
@@ -81,7 +81,10 @@ def get_impact(
 
 @router.get("/incidents/{key}/impact/versions/{number}", summary="One version")
 def get_version(
-    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    number: Seq,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     found = impact.statement(ctx, caller.actor, key)
     version = next((v for v in found.versions if v.number == number), None)
@@ -94,7 +97,10 @@ def get_version(
     "/incidents/{key}/impact", status_code=status.HTTP_201_CREATED, summary="Save a new version"
 )
 def save(
-    key: str, body: ImpactIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: ImpactIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     version = impact.save_version(
         ctx,
@@ -115,14 +121,14 @@ def diff(
     a: int = Query(..., ge=1, le=INT_MAX),
     b: int = Query(..., ge=1, le=INT_MAX),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return impact.diff(ctx, caller.actor, key, a, b).as_dict()
 
 
 @router.get("/incidents/{key}/findings", summary="Findings of an incident")
 def list_findings(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     view = impact.findings(ctx, caller.actor, key)
     return {
@@ -137,7 +143,10 @@ def list_findings(
     "/incidents/{key}/findings", status_code=status.HTTP_201_CREATED, summary="Add a finding"
 )
 def add_finding(
-    key: str, body: FindingIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: FindingIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     number, finding = impact.add_finding(ctx, caller.actor, key, **body.model_dump())
     return _finding(number, finding)
@@ -149,7 +158,7 @@ def review(
     number: Seq,
     body: ReviewIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _finding(
         number, impact.review_finding(ctx, caller.actor, key, number, **body.model_dump())
@@ -162,7 +171,7 @@ def dismiss(
     number: Seq,
     body: DismissIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _finding(
         number, impact.dismiss_finding(ctx, caller.actor, key, number, reason=body.reason)
@@ -178,7 +187,7 @@ def integrate(
     number: Seq,
     body: IntegrateIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _finding(
         number, impact.integrate_finding(ctx, caller.actor, key, number, version=body.version)
@@ -187,7 +196,7 @@ def integrate(
 
 @router.get("/findings/due", summary="Open incidents with findings waiting past their cadence")
 def due(
-    caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -212,6 +221,6 @@ def due(
     summary="Draft an internal status report from the impact statement and post it",
 )
 def post_status(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return impact.post_status(ctx, caller.actor, key).as_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.lifecycle import Phase
@@ -28,7 +28,8 @@ from candor.web.api.schemas import (
     UpdateIn,
     VerificationOut,
 )
-from candor.web.deps import INT_MAX, Caller, Seq, api_auth, context
+from candor.web.cache import cached
+from candor.web.deps import INT_MAX, Caller, Seq, api_auth, request_context
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -56,6 +57,7 @@ def _incident(ctx: Context, item: Any, response: Response | None = None) -> dict
 
 @router.get("", response_model=IncidentList, summary="List incidents")
 def list_incidents(
+    request: Request,
     open_only: bool = Query(True, description="Only incidents that are not closed or declined."),
     phase: Phase | None = None,
     severity: Severity | None = None,
@@ -63,8 +65,8 @@ def list_incidents(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
-) -> dict[str, Any]:
+    ctx: Context = Depends(request_context),
+) -> Response:
     where = IncidentFilter(
         open_only=open_only,
         phase=phase,
@@ -73,14 +75,21 @@ def list_incidents(
         limit=limit,
         offset=offset,
     )
-    page = incidents.page(ctx, caller.actor, where)
-    now = ctx.clock.now()
-    return {
-        "items": [views.incident_summary(i, now=now) for i in page.items],
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-    }
+
+    def build() -> Response:
+        page = incidents.page(ctx, caller.actor, where)
+        now = ctx.clock.now()
+        body = IncidentList.model_validate(
+            {
+                "items": [views.incident_summary(i, now=now) for i in page.items],
+                "total": page.total,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+        return Response(body.model_dump_json(), media_type="application/json")
+
+    return cached(request, caller, build, fresh_for=1)
 
 
 @router.post(
@@ -93,7 +102,7 @@ def declare(
     body: DeclareIn,
     response: Response,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = incidents.declare(ctx, caller.actor, **body.model_dump())
     response.headers["Location"] = f"/api/v1/incidents/{made.key}"
@@ -105,7 +114,7 @@ def get_incident(
     key: str,
     response: Response,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _incident(ctx, incidents.get(ctx, caller.actor, key), response)
 
@@ -121,7 +130,7 @@ def update_incident(
     response: Response,
     if_match: str | None = Header(None),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True, exclude={"expected_version", "reason"})
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -145,7 +154,7 @@ def transition(
     response: Response,
     if_match: str | None = Header(None),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = incidents.transition(
         ctx,
@@ -166,7 +175,7 @@ def assign_role(
     response: Response,
     if_match: str | None = Header(None),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = incidents.assign_role(
         ctx,
@@ -190,7 +199,7 @@ def participants(
     response: Response,
     if_match: str | None = Header(None),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = incidents.set_participants(
         ctx,
@@ -215,7 +224,7 @@ def set_clock(
     response: Response,
     if_match: str | None = Header(None),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = incidents.set_clock(
         ctx,
@@ -234,7 +243,7 @@ def list_tasks(
     key: str,
     open_only: bool = False,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     return [views.task(t) for t in tasks.list_tasks(ctx, caller.actor, key, open_only=open_only)]
 
@@ -246,7 +255,10 @@ def list_tasks(
     summary="Add a task",
 )
 def add_task(
-    key: str, body: TaskIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: TaskIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return views.task(tasks.add(ctx, caller.actor, key, **body.model_dump()))
 
@@ -257,7 +269,7 @@ def task_status(
     seq: Seq,
     body: TaskStatusIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return views.task(tasks.set_status(ctx, caller.actor, key, seq, body.status))
 
@@ -268,7 +280,7 @@ def get_timeline(
     after: int = Query(0, ge=0, le=INT_MAX),
     limit: int = Query(200, ge=1, le=5000),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     entries = timeline.page(ctx, caller.actor, key, after=after, limit=limit)
     return [views.entry(e) for e in entries]
@@ -281,7 +293,10 @@ def get_timeline(
     summary="Append an entry (corrections reference the corrected entry)",
 )
 def add_entry(
-    key: str, body: EntryIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: EntryIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     entry = timeline.add(
         ctx,
@@ -301,6 +316,6 @@ def add_entry(
     summary="Verify the timeline's hash chain",
 )
 def verify_timeline(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return views.verification(timeline.verify(ctx, caller.actor, key))

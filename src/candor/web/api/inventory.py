@@ -13,7 +13,7 @@ from candor.adapters import inventory_file
 from candor.domain.inventory_scope import Compromise
 from candor.services import inventory, scope
 from candor.services.context import Context
-from candor.web.deps import Caller, Seq, api_auth, context
+from candor.web.deps import Caller, Seq, api_auth, request_context
 
 router = APIRouter(tags=["inventory and scope"])
 
@@ -56,7 +56,7 @@ def _imported(done: inventory.Imported) -> dict[str, Any]:
 
 @router.get("/inventory", summary="Systems, the data they hold, customers' secrets, code shipped")
 def get_inventory(
-    caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return inventory.show(ctx, caller.actor).as_dict()
 
@@ -67,7 +67,7 @@ def get_inventory(
     status_code=status.HTTP_200_OK,
 )
 def import_inventory(
-    body: FileIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: FileIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     doc = inventory_file.parse(body.content, file=body.filename, kind="inventory")
     done = inventory.import_inventory(ctx, caller.actor, doc.data, file=doc.file, locate=doc.locate)
@@ -78,7 +78,7 @@ def import_inventory(
 def get_customers(
     not_ready: bool = Query(False, description="Only customers without a reachable address."),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     found = inventory.readiness(ctx, caller.actor)
     everyone = inventory.customers(ctx, caller.actor)
@@ -91,7 +91,7 @@ def get_customers(
 
 @router.post("/customers/import", summary="Add or update customers and contacts")
 def import_customers(
-    body: FileIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    body: FileIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     doc = inventory_file.parse(body.content, file=body.filename, kind="customers")
     done = inventory.import_customers(ctx, caller.actor, doc.data, file=doc.file, locate=doc.locate)
@@ -119,7 +119,7 @@ def _scope(found: scope.ScopeView) -> dict[str, Any]:
 
 @router.get("/incidents/{key}/scope", summary="What the incident's scope exposes")
 def get_scope(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return _scope(scope.view(ctx, caller.actor, key))
 
@@ -130,7 +130,10 @@ def get_scope(
     status_code=status.HTTP_201_CREATED,
 )
 def mark(
-    key: str, body: MarkIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: MarkIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     scope.mark_system(ctx, caller.actor, key, body.system, body.status, note=body.note)
     return _scope(scope.view(ctx, caller.actor, key))
@@ -138,7 +141,7 @@ def mark(
 
 @router.get("/incidents/{key}/scans", summary="Log scans attached to the incident")
 def list_scans(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [dict(scope.summary_json(s)) for s in scope.scans(ctx, caller.actor, key)]
 
@@ -149,7 +152,10 @@ def list_scans(
     status_code=status.HTTP_201_CREATED,
 )
 def attach(
-    key: str, body: ScanIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: ScanIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     found = scope.attach_scan(
         ctx, caller.actor, key, body.result, file="request body", label=body.label or "API upload"
@@ -163,7 +169,10 @@ def attach(
     response_class=PlainTextResponse,
 )
 def scan_csv(
-    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    number: Seq,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> PlainTextResponse:
     found = scope.scan(ctx, caller.actor, key, number)
     return PlainTextResponse(scope.scan_csv(found), media_type="text/csv; charset=utf-8")

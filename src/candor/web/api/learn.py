@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from candor.adapters.export import learn as exports
 from candor.services import learn_metrics, retros, sharing, views_learn
 from candor.services.context import Context
-from candor.web.deps import Caller, Seq, api_auth, application, context
+from candor.web.deps import Caller, Seq, api_auth, application, request_context
 
 router = APIRouter(tags=["retros, metrics and sharing"])
 
@@ -59,7 +59,7 @@ def get_retro(
     request: Request,
     key: str,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     policy = application(request).blameless_policy
     return views_learn.retro_view(retros.get(ctx, caller.actor, key, policy=policy))
@@ -70,7 +70,7 @@ def start_retro(
     request: Request,
     key: str,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     retros.start(ctx, caller.actor, key)
     return get_retro(request, key, caller, ctx)
@@ -82,7 +82,7 @@ def edit_retro(
     key: str,
     body: RetroEdit,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     retros.revise(
         ctx,
@@ -101,7 +101,7 @@ def retro_status(
     key: str,
     body: StatusIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     retros.set_status(ctx, caller.actor, key, body.status)
     return get_retro(request, key, caller, ctx)
@@ -113,7 +113,10 @@ def retro_status(
     summary="Add an action item",
 )
 def add_action(
-    key: str, body: ActionIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: ActionIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     item = retros.add_action_item(
         ctx,
@@ -134,7 +137,7 @@ def action_status(
     seq: Seq,
     body: StatusIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return views_learn.action_item(
         retros.set_action_status(ctx, caller.actor, key, seq, body.status)
@@ -146,7 +149,7 @@ def list_actions(
     open_only: bool = Query(False, alias="open"),
     owner: str | None = Query(None, max_length=100),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> list[dict[str, Any]]:
     rows = retros.action_items(ctx, caller.actor, open_only=open_only, owner=owner)
     return [views_learn.action_row(r) for r in rows]
@@ -156,7 +159,7 @@ def list_actions(
 def metrics(
     exercises: bool = Query(False),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return views_learn.overview(
         learn_metrics.overview(ctx, caller.actor, include_exercises=exercises)
@@ -165,7 +168,7 @@ def metrics(
 
 @router.get("/incidents/{key}/metrics", summary="Response times and obligation margins")
 def incident_metrics(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     facts = learn_metrics.incident_facts(ctx, caller.actor, key)
     return views_learn.metrics(facts.metrics(now=ctx.clock.now()))
@@ -183,7 +186,7 @@ def report(
     format: str = Query("md", max_length=10),
     privileged: bool = Query(False),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> Response:
     app = application(request)
     made = exports.download(
@@ -207,14 +210,17 @@ def report(
 
 @router.get("/incidents/{key}/indicators", summary="Indicators to share")
 def list_indicators(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> list[dict[str, Any]]:
     return [views_learn.indicator(s) for s in sharing.get(ctx, caller.actor, key).indicators]
 
 
 @router.post("/incidents/{key}/indicators", status_code=status.HTTP_201_CREATED, summary="Add one")
 def add_indicator(
-    key: str, body: IndicatorIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: IndicatorIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     seq = sharing.add_indicator(ctx, caller.actor, key, **body.model_dump())
     found = sharing.get(ctx, caller.actor, key)
@@ -231,7 +237,7 @@ def import_scoping(
     result: dict[str, Any] = Body(...),
     tlp: str = Query(..., max_length=20),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return {"added": sharing.import_scoping(ctx, caller.actor, key, result, tlp=tlp)}
 
@@ -240,7 +246,7 @@ def import_scoping(
     "/incidents/{key}/indicators/{seq}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove"
 )
 def remove_indicator(
-    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> Response:
     sharing.remove_indicator(ctx, caller.actor, key, seq)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -251,14 +257,14 @@ def stix_bundle(
     key: str,
     ceiling: str = Query("amber+strict", max_length=20),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return exports.stix_bundle(ctx, caller.actor, key, ceiling=ceiling)
 
 
 @router.get("/incidents/{key}/veris", summary="The incident as a VERIS 1.4 record")
 def veris_record(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return exports.veris_record(ctx, caller.actor, key)
 
@@ -268,7 +274,7 @@ def classify(
     key: str,
     classification: dict[str, Any] = Body(...),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     exports.classify(ctx, caller.actor, key, classification)
     return exports.veris_record(ctx, caller.actor, key)
@@ -282,6 +288,6 @@ def classify(
 def veris_import(
     record: dict[str, Any] = Body(...),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return {"incident": exports.veris_import(ctx, caller.actor, record)}

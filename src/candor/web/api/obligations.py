@@ -23,7 +23,7 @@ from candor.web.api.obligation_schemas import (
     ProposeIn,
     RejectIn,
 )
-from candor.web.deps import Caller, Seq, api_auth, context
+from candor.web.deps import Caller, Seq, api_auth, request_context
 from candor.web.pages.obligations import MEDIA, packet_response
 
 router = APIRouter(tags=["obligations"])
@@ -38,7 +38,7 @@ def _one(ctx: Context, caller: Caller, key: str, seq: int) -> dict[str, Any]:
 
 @router.get(BASE, response_model=ObligationsOut, summary="An incident's obligations and facts")
 def get_obligations(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     view = obligations.overview(ctx, caller.actor, key)
     return obligation_views.overview(view, now=ctx.clock.now())
@@ -46,7 +46,7 @@ def get_obligations(
 
 @router.get(f"{BASE}/facts", response_model=FactsHistoryOut, summary="Every version of the facts")
 def facts_history(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     history = obligations.facts_history(ctx, caller.actor, key)
     return {"items": [obligation_views.facts_version(v) for v in history]}
@@ -58,7 +58,10 @@ def facts_history(
     summary="Change facts (a new version) and recompute the obligations",
 )
 def record_facts(
-    key: str, body: FactsIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: FactsIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     done = obligations.record_facts(
         ctx,
@@ -82,7 +85,7 @@ def record_facts(
     summary="Recompute after the rules or the organisation's settings changed",
 )
 def recompute(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     made = obligations.recompute(ctx, caller.actor, key)
     return {"obligation_changes": [c.as_dict() for c in made]}
@@ -94,7 +97,7 @@ def file(
     seq: Seq,
     body: FileIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     obligation_tracking.file(
         ctx,
@@ -118,7 +121,7 @@ def propose(
     seq: Seq,
     body: ProposeIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     obligation_tracking.propose_not_required(ctx, caller.actor, key, str(seq), text=body.text)
     return _one(ctx, caller, key, seq)
@@ -130,7 +133,7 @@ def propose(
     summary="Counsel approves the not-required determination",
 )
 def approve(
-    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, seq: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     obligation_tracking.approve_not_required(ctx, caller.actor, key, str(seq))
     return _one(ctx, caller, key, seq)
@@ -146,7 +149,7 @@ def reject(
     seq: Seq,
     body: RejectIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     obligation_tracking.reject_not_required(ctx, caller.actor, key, str(seq), reason=body.reason)
     return _one(ctx, caller, key, seq)
@@ -176,7 +179,7 @@ def packet(
 def due(
     limit: int = Query(50, ge=1, le=500),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     zone = ctx.obligations.profile().timezone if ctx.obligations else "UTC"
     now = ctx.clock.now()

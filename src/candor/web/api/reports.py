@@ -30,7 +30,7 @@ from candor.web.api.schemas_intake import (
     ReportOut,
     VersionIn,
 )
-from candor.web.deps import Caller, api_auth, application, client_address, context
+from candor.web.deps import Caller, api_auth, application, client_address, request_context
 from candor.web.pages.intake import request_body, require_intake
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -92,7 +92,7 @@ def list_reports(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     where = ReportFilter(status=tuple(status_ or reports.OPEN), limit=limit, offset=offset)
     found = reports.page(ctx, caller.actor, where)
@@ -106,7 +106,7 @@ def list_reports(
 
 @router.get("/{key}", response_model=ReportOut, summary="One report, with its decryption records")
 def get_report(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     view = reports.get(ctx, caller.actor, key)
     return views_intake.report(view.report, view.decryptions)
@@ -117,7 +117,7 @@ def acknowledge(
     key: str,
     body: VersionIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = reports.acknowledge(ctx, caller.actor, key, expected_version=body.expected_version)
     return views_intake.report(made)
@@ -128,7 +128,7 @@ def decline(
     key: str,
     body: DeclineIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = reports.decline(
         ctx, caller.actor, key, reason=body.reason, expected_version=body.expected_version
@@ -146,7 +146,7 @@ def promote(
     key: str,
     body: PromoteIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made, incident = reports.promote(
         ctx,
@@ -171,7 +171,7 @@ def decrypt(
     body: DecryptIn,
     request: Request,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     opened = reports.decrypt(
         ctx,

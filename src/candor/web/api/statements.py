@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from candor.services import statements
 from candor.services.context import Context
-from candor.web.deps import Caller, Seq, api_auth, context
+from candor.web.deps import Caller, Seq, api_auth, request_context
 
 router = APIRouter(tags=["statements"])
 
@@ -81,7 +81,7 @@ def _out(s: Any) -> dict[str, Any]:
 
 @router.get("/incidents/{key}/statements", summary="An incident's statements with their state")
 def list_statements(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     view = statements.statements(ctx, caller.actor, key)
     return {
@@ -94,7 +94,10 @@ def list_statements(
 
 @router.get("/incidents/{key}/statements/{number}", summary="One statement")
 def get_statement(
-    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    number: Seq,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.get(ctx, caller.actor, key, number)[1])
 
@@ -105,7 +108,10 @@ def get_statement(
     summary="Draft a statement, by hand or from a template",
 )
 def draft(
-    key: str, body: DraftIn, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    body: DraftIn,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     if body.template is not None:
         s = statements.draft_from_template(
@@ -139,7 +145,7 @@ def edit(
     number: Seq,
     body: EditIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     elements = (
         {name: e.model_dump() for name, e in body.elements.items()}
@@ -163,7 +169,10 @@ def edit(
 
 @router.post("/incidents/{key}/statements/{number}/submit", summary="Send to review")
 def submit(
-    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    number: Seq,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.submit(ctx, caller.actor, key, number))
 
@@ -174,7 +183,7 @@ def approve(
     number: Seq,
     body: CommentIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.approve(ctx, caller.actor, key, number, comment=body.comment))
 
@@ -187,7 +196,7 @@ def request_changes(
     number: Seq,
     body: CommentIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.request_changes(ctx, caller.actor, key, number, comment=body.comment))
 
@@ -198,7 +207,7 @@ def withdraw(
     number: Seq,
     body: ReasonIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.withdraw(ctx, caller.actor, key, number, reason=body.reason))
 
@@ -208,7 +217,10 @@ def withdraw(
     summary="Publish an approved statement now (communications lead or delegate)",
 )
 def publish(
-    key: str, number: Seq, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    number: Seq,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(statements.publish(ctx, caller.actor, key, number))
 
@@ -223,7 +235,7 @@ def correct(
     number: Seq,
     body: CorrectionIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     return _out(
         statements.correct(
@@ -243,7 +255,10 @@ def correct(
     summary="As communications lead, name someone who may publish for you",
 )
 def add_delegate(
-    key: str, username: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    username: str,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     statements.set_delegate(ctx, caller.actor, key, username, on=True)
     return {"incident": key.upper(), "delegate": username, "on": True}
@@ -253,7 +268,10 @@ def add_delegate(
     "/incidents/{key}/statements/delegates/{username}", summary="Remove a publishing delegate"
 )
 def remove_delegate(
-    key: str, username: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str,
+    username: str,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     statements.set_delegate(ctx, caller.actor, key, username, on=False)
     return {"incident": key.upper(), "delegate": username, "on": False}

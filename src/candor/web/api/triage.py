@@ -17,14 +17,14 @@ from candor.web.api.schemas_intake import (
     AssessmentList,
     ConfirmBreachIn,
 )
-from candor.web.deps import Caller, api_auth, application, context
+from candor.web.deps import Caller, api_auth, application, request_context
 
 router = APIRouter(prefix="/incidents/{key}/triage", tags=["triage"])
 
 
 @router.get("", response_model=AssessmentList, summary="Triage assessments, oldest first")
 def history(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(context)
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
 ) -> dict[str, Any]:
     return {"items": [views_intake.assessment(a) for a in triage.history(ctx, caller.actor, key)]}
 
@@ -40,7 +40,7 @@ def assess(
     body: AssessIn,
     request: Request,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     stored, change = triage.assess(
         ctx,
@@ -63,7 +63,7 @@ def apply(
     body: ApplyIn,
     response: Response,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = triage.apply(
         ctx, caller.actor, key, version=body.assessment, expected_version=body.expected_version
@@ -81,7 +81,7 @@ def confirm_breach(
     key: str,
     body: ConfirmBreachIn,
     caller: Caller = Depends(api_auth),
-    ctx: Context = Depends(context),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
     made = triage.confirm_breach(ctx, caller.actor, key, version=body.assessment, at=body.at)
     return views.incident(made, now=ctx.clock.now())
