@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from datetime import timedelta
 
 import pytest
@@ -172,6 +173,23 @@ def test_filter_by_ids_and_declaration_time_and_people_in_a_role(any_ctx: Contex
         }
         assert leads(IncidentFilter(declared_after=since, see_all=True), Role.SCRIBE) == set()
     assert recent.key != old.key
+
+
+def test_a_read_snapshot_reads_each_incident_once_and_still_checks_need_to_know(
+    any_ctx: Context,
+) -> None:
+    made = incidents.declare(any_ctx, ALICE, title="Snapshot", confidentiality="restricted")
+    with incidents.read_snapshot():
+        with any_ctx.uow() as uow:
+            assert incidents.load(uow, ALICE, made.key).title == "Snapshot"
+        # a change made elsewhere (another request, the CLI) while the page is being built
+        contextvars.Context().run(incidents.update, any_ctx, ALICE, made.key, {"title": "Renamed"})
+        with any_ctx.uow() as uow:
+            assert incidents.load(uow, ALICE, made.key.lower()).title == "Snapshot"
+            with pytest.raises(NotFound):
+                incidents.load(uow, BOB, made.key)
+    with any_ctx.uow() as uow:
+        assert incidents.load(uow, ALICE, made.key).title == "Renamed"
 
 
 def test_timeline_entries_and_corrections(any_ctx: Context) -> None:

@@ -6,7 +6,9 @@ what, before and after) in the same transaction as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,13 +25,34 @@ from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity, pars
 from candor.services.context import Context
 from candor.services.ports import IncidentFilter, UnitOfWork
 
+# Within ``read_snapshot()``, incidents already read are read again from memory: a page built
+# from a dozen sections, each its own use case and unit of work, reads the incident once.
+_SNAPSHOT: ContextVar[dict[str, Incident] | None] = ContextVar("incident_snapshot", default=None)
+
+
+@contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Read each incident at most once until the block ends. For read-only work (rendering a
+    page); a write inside would be refused as a conflict if the incident changed meanwhile."""
+    token = _SNAPSHOT.set({})
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
+
 
 def load(uow: UnitOfWork, actor: Actor, key: str) -> Incident:
     """Fetch an incident the actor may see, or raise ``NotFound`` (also when hidden from them)."""
     model.parse_key(key)
-    incident = uow.incidents.get(key.strip().upper())
+    wanted = key.strip().upper()
+    snapshot = _SNAPSHOT.get()
+    incident = snapshot.get(wanted) if snapshot is not None else None
     if incident is None:
-        raise NotFound(f"no incident {key.strip().upper()}")
+        incident = uow.incidents.get(wanted)
+        if incident is None:
+            raise NotFound(f"no incident {wanted}")
+        if snapshot is not None:
+            snapshot[wanted] = incident
     require_see(actor, incident)
     return incident
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import Response
 
+from candor.services import incidents
 from candor.web.deps import Caller, application, context, workspace_version
 
 
@@ -85,6 +86,16 @@ def _caller_key(caller: Caller) -> object:
     return ("user", caller.actor.username)
 
 
+def _snapshot(build: Callable[[], Response]) -> Callable[[], Response]:
+    """A page is built from many sections, each reading the incident: read it once."""
+
+    def run() -> Response:
+        with incidents.read_snapshot():
+            return build()
+
+    return run
+
+
 def cached(
     request: Request, caller: Caller, build: Callable[[], Response], *, fresh_for: int = 60
 ) -> Response:
@@ -93,6 +104,7 @@ def cached(
     ``fresh_for`` is how many seconds a response may be reused when nothing changed: pages
     show ages in minutes (60); the API's ages are in seconds (1).
     """
+    build = _snapshot(build)
     app = application(request)
     store: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if store is None or not app.settings.web.page_cache:
