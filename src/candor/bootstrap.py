@@ -21,6 +21,7 @@ from candor.adapters.db import migrate
 from candor.adapters.db import obligations as _obligations  # noqa: F401 - registers obligations
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db import statements as _statements  # noqa: F401 - registers statements
+from candor.adapters.db.chains import audit_head_seq
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.export.csaf_provider import ProviderSettings
@@ -76,6 +77,17 @@ class Application:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings.database)
+
+    @cached_property
+    def _version_engine(self) -> Engine:
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self.engine
+
+    def workspace_version(self) -> int:
+        """The audit chain's length (``services.audit.version``) read without a unit of work:
+        the web layer reads it on every request to key its caches."""
+        return audit_head_seq(self._version_engine)
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from candor import bootstrap
 from candor.domain.access import Actor, OrgRole
-from candor.services import incidents, timeline
+from candor.services import audit, incidents, timeline
 from tests.web.conftest import Browser
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -216,6 +216,9 @@ def test_cached_pages_change_as_soon_as_anything_changes(
 ) -> None:
     alice = browser("alice")
     key = declare(alice, "Cache check")
+    # the cache key: the audit chain's length, read without a unit of work
+    before = application.workspace_version()
+    assert before == audit.version(application.context) > 0
     first = alice.get(f"/incidents/{key}").text
     assert alice.get(f"/incidents/{key}").text == first  # served from the cache
     # a change made outside this web process (the CLI, another worker) shows at once
@@ -227,6 +230,7 @@ def test_cached_pages_change_as_soon_as_anything_changes(
         body="Written from the command line",
     )
     assert "Written from the command line" in alice.get(f"/incidents/{key}").text
+    assert application.workspace_version() == audit.version(application.context) > before
     assert alice.client.app.state.response_cache.hits >= 1  # type: ignore[attr-defined]
 
 

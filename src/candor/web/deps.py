@@ -18,7 +18,7 @@ from candor.bootstrap import Application
 from candor.domain.access import Actor
 from candor.domain.accounts import token_digest
 from candor.domain.errors import CandorError, PermissionDenied, Unauthenticated
-from candor.services import accounts, audit
+from candor.services import accounts
 from candor.services.accounts import Resolved
 from candor.services.context import Context
 from candor.web.security import same
@@ -137,7 +137,7 @@ def workspace_version(request: Request) -> int:
     on it)."""
     version: int | None = getattr(request.state, "audit_version", None)
     if version is None:
-        version = audit.version(context(request))
+        version = application(request).workspace_version()
         request.state.audit_version = version
     return version
 

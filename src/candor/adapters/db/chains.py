@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from candor.adapters.db.models import AuditHeadRow, AuditRow, IncidentRow, TimelineRow
@@ -396,3 +396,12 @@ def _stream(session: Session, query: str, params: dict[str, object]) -> Iterator
 
 
 _BATCH = 5_000
+
+
+def audit_head_seq(engine: Engine) -> int:
+    """The audit chain's length read on its own, with no ORM session: what the web layer reads
+    on every request to key its caches (give it an autocommit engine on PostgreSQL to spare the
+    BEGIN and ROLLBACK round trips around one SELECT)."""
+    with engine.connect() as conn:
+        seq = conn.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar()
+    return int(seq or 0)

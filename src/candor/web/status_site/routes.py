@@ -23,7 +23,7 @@ from candor.bootstrap import Application
 from candor.domain.errors import NotFound
 from candor.domain.incidents import Incident
 from candor.domain.statements import Audience, Statement
-from candor.services import advisory_publication, audit, statements
+from candor.services import advisory_publication, statements
 from candor.services.context import Context
 from candor.services.ports import UnitOfWork
 from candor.web.deps import application
@@ -75,7 +75,7 @@ class Snapshot:
             return self.files
         with self.lock:
             generation = _Generation.value
-            version = audit.version(app.context)
+            version = app.workspace_version()
             if version != self.version or not self.files:
                 links = site.server_links(app.settings.web.public_url)
                 built = site.files(content(app), templates, links)
