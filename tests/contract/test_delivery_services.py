@@ -42,13 +42,14 @@ def ctx(sql_ctx: Context) -> Context:
     return replace(sql_ctx, delivery=SETUP)
 
 
-@pytest.fixture
-def sink() -> Iterator[Sink]:
+@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelined"])
+def sink(request: pytest.FixtureRequest) -> Iterator[Sink]:
     server = Sink(
         reject={
             "gone@customer.example": "550 5.1.1 no such user",
             "busy@customer.example": "451 4.3.0 try again later",
-        }
+        },
+        pipelining=request.param,
     ).start()
     try:
         yield server
@@ -173,6 +174,30 @@ def test_a_permanent_rejection_marks_the_address_unreachable_and_calls_the_hooks
     # later messages to it are not attempted
     later = put(ctx, "n:gone:2", "gone@customer.example")
     assert later.state is State.DEAD and "unreachable" in later.last_error
+
+
+def test_rejections_and_unsendable_addresses_do_not_stop_the_rest_of_the_batch(
+    ctx: Context, sink: Sink
+) -> None:
+    """Each refusal resets the transaction, so the next message on the same connection goes
+    out (with PIPELINING the refusal arrives with the replies to the commands after it)."""
+    put(ctx, "n:1", "one@customer.example")
+    put(ctx, "n:gone", "gone@customer.example")
+    put(ctx, "n:utf", "jörg@customer.example")  # SMTPUTF8 is not used: refused, not a crash
+    put(ctx, "n:busy", "busy@customer.example")
+    put(ctx, "n:2", "two@customer.example")
+    transport = smtp(sink)
+    done = run(ctx, transport)
+    transport.close()
+    assert (done.sent, done.dead, done.retried) == (2, 2, 1)
+    assert "outside ASCII" in stored(ctx, "n:utf").last_error
+    assert "550" in stored(ctx, "n:gone").last_error
+    assert "451" in stored(ctx, "n:busy").last_error
+    domain = "example.org"
+    assert sink.recorder.received() == {
+        message_id("n:1", domain=domain): 1,
+        message_id("n:2", domain=domain): 1,
+    }
 
 
 def test_a_temporary_rejection_retries_with_backoff(ctx: Context, sink: Sink) -> None:

@@ -24,12 +24,28 @@ def free_port() -> int:
 class Recorder:
     """Counts Message-IDs as the server accepts them (before it answers 250)."""
 
-    def __init__(self, *, reject: dict[str, str] | None = None) -> None:
+    def __init__(self, *, reject: dict[str, str] | None = None, pipelining: bool = False) -> None:
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920), as Postfix and Exim do
         self.lock = threading.Lock()
         self.ids: Counter[str] = Counter()
         self.messages: list[bytes] = []
         self.keep = False
         self.reject = reject or {}  # recipient -> SMTP reply, e.g. "550 5.1.1 no such user"
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            # aiosmtpd reads one command at a time from its stream, so pipelined commands work;
+            # it just does not say so
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any

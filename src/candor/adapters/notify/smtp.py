@@ -1,6 +1,7 @@
 """SMTP delivery with ``smtplib``: one connection reused for many messages, each message taken
-through MAIL, RCPT and DATA step by step so that a failure is known to have happened before
-the final dot (nothing was accepted: retry) or after it (the server may have it: unconfirmed).
+through MAIL, RCPT and DATA (pipelined where the server offers it) so that a failure is known to
+have happened before the final dot (nothing was accepted: retry) or after it (the server may
+have it: unconfirmed).
 """
 
 from __future__ import annotations
@@ -123,9 +124,14 @@ class SmtpTransport:
             results.append(Result(message.key, result.outcome, result.detail))
         return results
 
-    def _one(self, conn: smtplib.SMTP, recipient: str, data: bytes) -> Result:
-        handed_over = False
-        try:
+    def _envelope(self, conn: smtplib.SMTP, recipient: str) -> Result | None:
+        """MAIL, RCPT and DATA: None when the server waits for the message, else the outcome.
+
+        Where the server offers PIPELINING (RFC 2920; Postfix, Exim and most MTAs do), the three
+        commands go in one write and their replies are read together: one round trip instead of
+        three, which on a distant server is most of the time a message takes.
+        """
+        if not conn.has_extn("pipelining"):
             code, reply = conn.mail(self.sender)
             if code != 250:
                 conn.rset()
@@ -138,6 +144,42 @@ class SmtpTransport:
             if code != 354:
                 conn.rset()
                 return _classify("DATA", code, reply) or Result("", Outcome.TEMPORARY)
+            return None
+        conn.send(
+            f"MAIL FROM:{smtplib.quoteaddr(self.sender)}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+        )
+        replies = [
+            ("MAIL", *conn.getreply()),
+            ("RCPT", *conn.getreply()),
+            ("DATA", *conn.getreply()),
+        ]
+        wanted = {"MAIL": (250,), "RCPT": (250, 251), "DATA": (354,)}
+        failed = next(((s, c, r) for s, c, r in replies if c not in wanted[s]), None)
+        if failed is None:
+            return None
+        if replies[2][1] == 354:
+            # a server that opened DATA although MAIL or RCPT failed: end the empty message,
+            # which has no recipient to go to
+            conn.send(b".\r\n")
+            conn.getreply()
+        conn.rset()
+        stage, code, reply = failed
+        return _classify(stage, code, reply) or Result("", Outcome.TEMPORARY)
+
+    def _one(self, conn: smtplib.SMTP, recipient: str, data: bytes) -> Result:
+        if any(c in recipient for c in "\r\n") or not recipient.isascii():
+            return Result(
+                "",
+                Outcome.PERMANENT,
+                "the address has a line break or characters outside ASCII, which this SMTP "
+                "connection cannot carry",
+            )
+        handed_over = False
+        try:
+            refused = self._envelope(conn, recipient)
+            if refused is not None:
+                return refused
             payload = smtplib.quotedata(data.decode("utf-8", "surrogateescape")).encode(
                 "utf-8", "surrogateescape"
             )
