@@ -21,7 +21,8 @@ from candor.services.ports_delivery import JobLease, Unreachable
 
 class OutboxRow(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_state_next", "state", "next_attempt_at"),)
+    # the due query's whole order, so a claim reads one batch, not every queued message
+    __table_args__ = (Index("ix_outbox_messages_due", "state", "next_attempt_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
