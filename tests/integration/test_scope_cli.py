@@ -195,3 +195,26 @@ def test_generic_source_needs_a_mapping(key_iocs: Path, capsys: pytest.CaptureFi
 def test_unknown_engine_is_refused(key_iocs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--source", "cloudtrail", OTRF, "--iocs", str(key_iocs), "--engine", "oracle") == 1
     assert "unknown engine 'oracle'" in capsys.readouterr().err
+
+
+def test_a_scan_starts_without_loading_the_workspace(tmp_path: Path, key_iocs: Path) -> None:
+    """``candor scope …`` loads the log engine only (the scope benchmark counts start-up); the
+    rest of the command tree, the database layer and the web application stay unloaded."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from candor.cli.app import main\n"
+        "code = main(['scope', 'run', '--source', 'cloudtrail', '--iocs', "
+        f"{str(key_iocs)!r}, {OTRF!r}, '--json'])\n"
+        "loaded = [m for m in ('candor.bootstrap', 'candor.web.app', 'sqlalchemy', 'fastapi')\n"
+        "          if m in sys.modules]\n"
+        "print('EXIT', code, 'LOADED', loaded, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "CANDOR_HOME": str(tmp_path / "no-workspace")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert "EXIT 0 LOADED []" in done.stderr, done.stderr[-2000:]
+    assert json.loads(done.stdout)["events_matched"] > 0

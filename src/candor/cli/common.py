@@ -8,16 +8,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from candor import bootstrap, config
+from candor import config
 from candor.domain.access import Actor, OrgRole
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.incidents import check_person
 from candor.domain.vocabulary import parse_instant
+
+if TYPE_CHECKING:  # the workspace (database, every adapter) loads only for commands that use it
+    from candor import bootstrap
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -37,6 +40,8 @@ state = State()
 
 def application(*, require_schema: bool = True) -> bootstrap.Application:
     if state.app is None:
+        from candor import bootstrap
+
         state.app = bootstrap.build(config.load())
     if require_schema:
         state.app.require_schema()
