@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from fastapi.testclient import TestClient
+
 from candor import bootstrap
 from candor.domain.access import Actor, OrgRole
 from candor.services import audit, incidents, timeline
+from tests.fakes import FakeClock
 from tests.web.conftest import Browser
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -235,8 +238,11 @@ def test_cached_pages_change_as_soon_as_anything_changes(
 
 
 def test_the_cached_incident_list_api_keeps_ages_to_the_second_and_sees_changes_at_once(
-    anonymous, token_for, application: bootstrap.Application, clock
-) -> None:  # type: ignore[no-untyped-def]
+    anonymous: TestClient,
+    token_for: Callable[..., str],
+    application: bootstrap.Application,
+    clock: FakeClock,
+) -> None:
     auth = {"authorization": f"Bearer {token_for('alice')}"}
     made = anonymous.post("/api/v1/incidents", json={"title": "Listed"}, headers=auth).json()
     first = anonymous.get("/api/v1/incidents", headers=auth).json()

@@ -55,6 +55,9 @@ def _entry(row: Any) -> Entry:
     )
 
 
+_AUDIT_HEAD_SEQ = select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)
+
+
 class SqlTimeline:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -260,8 +263,7 @@ class SqlAudit:
         return int(self.session.execute(select(func.count()).select_from(AuditRow)).scalar_one())
 
     def head_seq(self) -> int:
-        seq = self.session.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar()
-        return int(seq or 0)
+        return int(self.session.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
 
     def links(self) -> Iterator[StoredLink]:
         sql = canonical_sql(
@@ -403,5 +405,4 @@ def audit_head_seq(engine: Engine) -> int:
     on every request to key its caches (give it an autocommit engine on PostgreSQL to spare the
     BEGIN and ROLLBACK round trips around one SELECT)."""
     with engine.connect() as conn:
-        seq = conn.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar()
-    return int(seq or 0)
+        return int(conn.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
