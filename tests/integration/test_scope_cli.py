@@ -218,3 +218,20 @@ def test_a_scan_starts_without_loading_the_workspace(tmp_path: Path, key_iocs: P
     )
     assert "EXIT 0 LOADED []" in done.stderr, done.stderr[-2000:]
     assert json.loads(done.stdout)["events_matched"] > 0
+
+
+def test_every_scope_command_is_there_when_the_cli_starts_for_scope() -> None:
+    """The short start-up path for ``candor scope`` still offers every ``scope`` command (some
+    are defined by the inventory module), in a fresh process as a responder runs it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "candor.cli.app", "scope", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line}
+    assert {"run", "mark", "refresh", "show", "attach", "scans", "export"} <= listed
