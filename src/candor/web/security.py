@@ -1,10 +1,15 @@
-"""Security headers on every response, and the CSRF checks for forms and cookie-based API calls."""
+"""Security headers on every response, and the CSRF checks for forms and cookie-based API calls
+(and for the public forms, which have no session)."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
@@ -72,3 +77,33 @@ def same(a: str | None, b: str | None) -> bool:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFormToken:
+    """Double-submit protection for a form anyone may send, with no session to hold a CSRF token
+    (the report form, the subscribe form): the page carries a fresh token in a hidden field and
+    in a strict same-site cookie; a cross-site page cannot read the cookie, so it cannot make a
+    visitor's browser submit the form. Spent (the cookie deleted) once the form is accepted."""
+
+    cookie: str
+    path: str
+    field: str = "form_token"
+    max_age: int = 4 * 3600
+
+    def attach(self, response: Response, token: str, *, secure: bool) -> None:
+        response.set_cookie(
+            self.cookie,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            max_age=self.max_age,
+            path=self.path,
+        )
+
+    def matches(self, request: Request, fields: Mapping[str, str]) -> bool:
+        return same(fields.get(self.field), request.cookies.get(self.cookie))
+
+    def spend(self, response: Response) -> None:
+        response.delete_cookie(self.cookie, path=self.path)

@@ -25,13 +25,12 @@ from candor.services import reports
 from candor.web.deps import Caller, application, client_address, context
 from candor.web.pages.common import render
 from candor.web.pages.incidents import DASHBOARD_PANELS
-from candor.web.security import new_token, same
+from candor.web.security import PublicFormToken, new_token
 
 router = APIRouter()
 log = logging.getLogger("candor.web")
 
-FORM_COOKIE = "candor_report"
-FORM_FIELD = "form_token"
+FORM = PublicFormToken("candor_report", "/report")
 # the trap: a field people never see (hidden from screen readers too) and programs fill in
 TRAP_FIELD = "website"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -86,15 +85,7 @@ def _form(
         trap=TRAP_FIELD,
         security_txt=bool(application(request).settings.security_txt.contact),
     )
-    response.set_cookie(
-        FORM_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=application(request).settings.web.secure_cookies,
-        max_age=4 * 3600,
-        path="/report",
-    )
+    FORM.attach(response, token, secure=application(request).settings.web.secure_cookies)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -113,7 +104,7 @@ def submit_report(request: Request, body: bytes = Depends(request_body)) -> Resp
     fields = strict_form(request, body)
     values = {name: fields.get(name, "") for name in LIMITS}
     # a cross-site page cannot read our cookie, so it cannot make a visitor's browser submit
-    if not same(fields.get(FORM_FIELD), request.cookies.get(FORM_COOKIE)):
+    if not FORM.matches(request, fields):
         return _form(
             request,
             status_code=403,
@@ -145,7 +136,7 @@ def submit_report(request: Request, body: bytes = Depends(request_body)) -> Resp
         return _form(request, status_code=403, error=exc.message)
     response = render(request, "report_received.html", report=made)
     # the token is spent: reloading this page cannot send the report a second time
-    response.delete_cookie(FORM_COOKIE, path="/report")
+    FORM.spend(response)
     return response
 
 

@@ -22,12 +22,11 @@ from candor.services import subscriptions
 from candor.web.deps import application, client_address, context
 from candor.web.pages.common import render
 from candor.web.pages.intake import request_body, strict_form
-from candor.web.security import new_token, same
+from candor.web.security import PublicFormToken, new_token
 
 router = APIRouter(prefix="/subscriptions")
 
-FORM_COOKIE = "candor_subscribe"
-FORM_FIELD = "form_token"
+FORM = PublicFormToken("candor_subscribe", "/subscriptions")
 
 
 def _form(
@@ -50,15 +49,7 @@ def _form(
         problems=problems or [],
         form_token=token,
     )
-    response.set_cookie(
-        FORM_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=application(request).settings.web.secure_cookies,
-        max_age=4 * 3600,
-        path="/subscriptions",
-    )
+    FORM.attach(response, token, secure=application(request).settings.web.secure_cookies)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -74,7 +65,7 @@ def subscribe(request: Request, body: bytes = Depends(request_body)) -> Response
     app = application(request)
     fields = strict_form(request, body)
     values = {"email": fields.get("email", "")}
-    if not same(fields.get(FORM_FIELD), request.cookies.get(FORM_COOKIE)):
+    if not FORM.matches(request, fields):
         return _form(
             request,
             status_code=403,
@@ -102,7 +93,7 @@ def subscribe(request: Request, body: bytes = Depends(request_body)) -> Response
     except InvalidInput as exc:
         return _form(request, status_code=422, values=values, problems=exc.problems)
     response = render(request, "subscribe.html", mode="asked")
-    response.delete_cookie(FORM_COOKIE, path="/subscriptions")
+    FORM.spend(response)
     return response
 
 
