@@ -18,7 +18,7 @@ import pytest
 from candor.adapters.notify.smtp import SmtpTransport
 from candor.adapters.notify.webhook import WebhookTransport
 from candor.domain.bounces import parse_dsn
-from candor.domain.errors import IllegalTransition, InvalidInput
+from candor.domain.errors import IllegalTransition, InvalidInput, NotFound
 from candor.domain.outbox import Channel, State, message_id
 from candor.services import outbox, subscriptions
 from candor.services.context import Context
@@ -374,3 +374,54 @@ def test_verify_names_what_is_wrong() -> None:
         verify("s3cret", good, body, now + 301)
     with pytest.raises(SignatureError, match="Candor-Delivery"):
         verify("s3cret", {"Candor-Signature": good["Candor-Signature"]}, body, now)
+
+
+def test_a_late_worker_does_not_overwrite_what_happened_after_its_lease(
+    ctx: Context, sink: Sink
+) -> None:
+    """A batch that outlived its lease is marked unconfirmed and may be settled by the operator;
+    the worker finishing it late must not record over that."""
+    put(ctx, "n:slow", "slow@customer.example")
+    claimed = outbox.claim(ctx, worker="slow-worker", now=ctx.clock.now(), limit=10)
+    ctx.clock.advance(seconds=SETUP.lease_seconds + 1)  # type: ignore[attr-defined]
+    assert outbox.recover_expired(ctx, now=ctx.clock.now()) == 1
+    assert outbox.resolve(ctx, ADMIN, "n:slow", received=False).state is State.QUEUED
+    results = smtp(sink).deliver(claimed)
+    outbox.settle(ctx, claimed, results, now=ctx.clock.now())
+    assert stored(ctx, "n:slow").state is State.QUEUED  # the operator's decision stands
+
+
+class _Broken:
+    def deliver(self, messages: list[outbox.Message]) -> list[outbox.Result]:
+        raise RuntimeError("a bug in a transport")
+
+
+def test_a_failing_transport_leaves_its_messages_unconfirmed_and_the_others_recorded(
+    ctx: Context, sink: Sink
+) -> None:
+    put(ctx, "n:mail", "mail@customer.example")
+    made = subscriptions.add_webhook(ctx, ADMIN, url="https://hooks.example.net/candor")
+    put(ctx, "n:hook", str(made.subscription.id), channel=Channel.WEBHOOK)
+    mail = smtp(sink)
+    done = outbox.deliver(
+        ctx,
+        lambda channel: mail if channel is Channel.EMAIL else _Broken(),  # type: ignore[return-value]
+        worker="test",
+    )
+    assert (done.sent, done.unconfirmed) == (1, 1)
+    assert stored(ctx, "n:mail").state is State.SENT
+    hook = stored(ctx, "n:hook")
+    assert hook.state is State.UNCONFIRMED and "a bug in a transport" in hook.last_error
+
+
+@pytest.mark.parametrize("url", ["https://[::1/x", "https://example.com:abc/x", "https://h:99999/"])
+def test_a_webhook_url_that_cannot_be_parsed_is_a_named_error(ctx: Context, url: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        subscriptions.add_webhook(ctx, ADMIN, url=url)
+    assert caught.value.problems[0].field == "url"
+    assert subscriptions.webhooks(ctx, ADMIN) == []
+
+
+def test_a_mangled_unsubscribe_link_is_not_found_not_a_crash(ctx: Context) -> None:
+    with pytest.raises(NotFound):
+        subscriptions.unsubscribe(ctx, "00000000-0000-0000-0000-000000000001", "tökén")

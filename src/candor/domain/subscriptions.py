@@ -82,7 +82,11 @@ def mask(secret: str) -> str:
 
 def check_webhook_url(url: str, *, allow_http: bool, field: str = "url") -> str:
     value = url.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:
+        raise InvalidInput(Problem("is not a valid URL", field=field)) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInput(Problem("must be an https:// URL", field=field))
     if parts.scheme == "http" and not allow_http:

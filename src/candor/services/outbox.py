@@ -262,7 +262,12 @@ def settle(
                     run.dead += 1
             if result.outcome is Outcome.PERMANENT and message.channel is Channel.EMAIL:
                 _unreachable(uow, message.recipient, result.detail, now, key=message.key)
-        uow.outbox.save_many(after)
+        # only rows still held: a batch that outlived its lease is the operator's now
+        held: dict[str, list[Message]] = {}
+        for claimed, done in zip(batch, after, strict=True):
+            held.setdefault(claimed.lease_owner or "", []).append(done)
+        for worker, rows in held.items():
+            uow.outbox.save_many(rows, held_by=worker)
         uow.commit()
     return run
 
@@ -286,8 +291,15 @@ def deliver(
         results: list[Result] = []
         for channel in Channel:
             mine = [m for m in batch if m.channel is channel]
-            if mine:
+            if not mine:
+                continue
+            try:
                 results += transports(channel).deliver(mine)
+            except Exception as exc:
+                # which of them went out is unknown: unconfirmed, for the operator to settle,
+                # while the other channels' results are still recorded
+                detail = f"the {channel.value} transport failed: {exc!r}"[:2000]
+                results += [Result(m.key, Outcome.UNKNOWN, detail) for m in mine]
         run = settle(ctx, batch, results, now=ctx.clock.now(), jitter=jitter)
         total.sent += run.sent
         total.retried += run.retried

@@ -290,7 +290,8 @@ def unsubscribe(ctx: Context, subscriber_id: str, token: str) -> Subscriber:
         sid = uuid.UUID(subscriber_id)
     except ValueError:
         raise NotFound("this unsubscribe link is not valid") from None
-    if not hmac.compare_digest(unsubscribe_token(ctx.delivery, sid), token):
+    # bytes: compare_digest refuses str with characters outside ASCII (a mangled link)
+    if not hmac.compare_digest(unsubscribe_token(ctx.delivery, sid).encode(), token.encode()):
         raise NotFound("this unsubscribe link is not valid")
     with ctx.uow(write=True) as base:
         uow = with_delivery(base)

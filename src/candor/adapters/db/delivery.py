@@ -183,7 +183,7 @@ class SqlOutbox:
         row = self.session.get(OutboxRow, id)
         return _message(row) if row else None
 
-    def save_many(self, messages: Sequence[Message]) -> None:
+    def save_many(self, messages: Sequence[Message], *, held_by: str | None = None) -> None:
         # A batch mostly changes the same way (all claimed, all sent at one moment): one
         # UPDATE … WHERE id IN (…) per distinct change instead of one per row.
         groups: dict[tuple[tuple[str, object], ...], list[uuid.UUID]] = {}
@@ -194,11 +194,13 @@ class SqlOutbox:
             groups.setdefault(tuple(sorted(changes.items())), []).append(ident)
         for values, ids in groups.items():
             for start in range(0, len(ids), 500):
+                query = update(OutboxRow).where(OutboxRow.id.in_(ids[start : start + 500]))
+                if held_by is not None:
+                    query = query.where(
+                        OutboxRow.state == State.SENDING.value, OutboxRow.lease_owner == held_by
+                    )
                 self.session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id.in_(ids[start : start + 500]))
-                    .values(dict(values))
-                    .execution_options(synchronize_session=False)
+                    query.values(dict(values)).execution_options(synchronize_session=False)
                 )
 
     def due(self, *, now: datetime, limit: int) -> list[Message]:

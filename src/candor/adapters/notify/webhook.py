@@ -4,6 +4,7 @@ send time, so a removed subscription receives nothing more."""
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -65,7 +66,9 @@ class WebhookTransport:
             if exc.code in (408, 425, 429) or exc.code >= 500:
                 return Result(message.key, Outcome.TEMPORARY, detail)
             return Result(message.key, Outcome.PERMANENT, detail)
-        except (OSError, urllib.error.URLError) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # OSError covers URLError and timeouts; HTTPException a malformed answer (bad status
+            # line, cut-off body); ValueError a URL urllib cannot use
             # Receivers drop repeated delivery ids, so a retry after a lost answer is harmless.
             return Result(message.key, Outcome.TEMPORARY, f"cannot reach {url}: {exc}")
 
