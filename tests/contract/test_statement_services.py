@@ -273,6 +273,17 @@ def test_credential_rotation_template(sql_ctx: Context) -> None:
             channels="email",
             credentials=[{"type": "x", "masked": "y"}],
         )
+    with pytest.raises(InvalidInput, match=r"credentials\[0\]: expected"):  # a YAML list of text
+        statements.draft_from_template(
+            ctx,
+            ALICE,
+            key,
+            template="credential_rotation",
+            audience="customer",
+            audience_ref="Acme",
+            channels="email",
+            credentials=["aws"],
+        )
     s = statements.draft_from_template(
         ctx,
         ALICE,

@@ -64,6 +64,8 @@ def read(path: Path | str) -> tuple[str, str]:
         raise RuleFileError([Problem("not valid UTF-8", file=str(path))]) from None
     except IsADirectoryError:
         raise RuleFileError([Problem("is a directory, not a file", file=str(path))]) from None
+    except OSError as exc:  # permissions, a device that cannot be read …
+        raise RuleFileError([Problem(f"cannot be read: {exc.strerror}", file=str(path))]) from None
 
 
 def parse(text: str, *, file: str, kind: str) -> yamlfile.Document:
@@ -142,7 +144,7 @@ def _records(value: str) -> list[dict[str, Any]]:
         count, _, customer = rest.partition("@")
         entry: dict[str, Any] = {
             "jurisdiction": place.strip(),
-            "count": int(count) if count.strip().isdigit() else count.strip() or None,
+            "count": int(count) if count.strip().isdecimal() else count.strip() or None,
         }
         if customer.strip():
             entry["customer"] = customer.strip()

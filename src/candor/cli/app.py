@@ -152,8 +152,10 @@ def full_app() -> typer.Typer:
 def scope_app() -> typer.Typer:
     """``candor scope …`` alone: a scan of logs on a laptop needs the log engine, not the
     workspace, so it starts in a fraction of the time (the scope benchmark counts it)."""
-    from candor.cli import inventory  # noqa: F401 - adds mark, show, attach … to `scope`
-    from candor.cli import scope
+    from candor.cli import (
+        inventory,  # noqa: F401 - adds mark, show, attach … to `scope`
+        scope,
+    )
 
     app = _base()
     app.add_typer(scope.app, name="scope", help=SCOPE_HELP)

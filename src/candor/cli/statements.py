@@ -300,7 +300,6 @@ def build(
     """Write the public status site as static files: index, incident pages, Atom and JSON
     feeds, stylesheet. Host OUT at the root of a web server kept apart from Candor."""
     app_ = application()
-    _prepare(out)
     templates = Templates(
         organization=app_.settings.organization.name,
         timezone=app_.settings.organization.timezone,
@@ -312,6 +311,8 @@ def build(
         public_url=app_.settings.web.public_url,
         site_url=site_url,
     )
+    # only now that the new build exists: a failure above leaves the earlier build in place
+    _prepare(out)
     for path, file in files.items():
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -69,9 +69,37 @@ def check(data: Any, *, file: str) -> dict[str, Any]:
     for key in ("by_indicator", "accounts", "source_ips", "principals", "pivots"):
         if key in data and not isinstance(data[key], list):
             problems.append(Problem("must be a list", file=file, field=key))
+        elif key in data:
+            problems += _item_problems(data[key], key=key, file=file)
     if problems:
         raise InvalidInput(problems)
     return {key: data[key] for key in KEPT if key in data}
+
+
+COUNTS = ("hits", "events", "failed_events")
+
+
+def _whole(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _item_problems(items: list[Any], *, key: str, file: str) -> list[Problem]:
+    """Each entry an object whose counts are whole numbers (what the summary and its CSV read)."""
+    problems = []
+    for index, item in enumerate(items):
+        field = f"{key}[{index}]"
+        if not isinstance(item, Mapping):
+            problems.append(Problem("must be an object", file=file, field=field))
+            continue
+        problems += [
+            Problem("must be a whole number", file=file, field=f"{field}.{name}")
+            for name in COUNTS
+            if not _whole(item.get(name))
+        ]
+        keys = item.get("access_key_ids")
+        if keys is not None and not isinstance(keys, list):
+            problems.append(Problem("must be a list", file=file, field=f"{field}.access_key_ids"))
+    return problems
 
 
 def key_ids(summary: Mapping[str, Any]) -> set[str]:

@@ -527,13 +527,16 @@ def template_data(
     }
 
 
-def credential_rows(ctx: Context, credentials: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def credential_rows(ctx: Context, credentials: Sequence[Any]) -> list[dict[str, Any]]:
     """A customer's exposed credentials (``{"type": secret type id, "masked": …}``) with the
     rotation steps from the secrets catalogue."""
     comms = _comms(ctx)
     problems = []
     rows = []
     for index, item in enumerate(credentials):
+        if not isinstance(item, Mapping):
+            problems.append(Problem("expected {type, masked}", field=f"credentials[{index}]"))
+            continue
         kind = str(item.get("type", "")).strip()
         masked = str(item.get("masked", "")).strip()
         if not masked:
