@@ -4,6 +4,7 @@ narrowing the affected customers, bounces, and need-to-know."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -218,6 +219,9 @@ def test_a_scan_of_the_real_cloudtrail_narrows_to_the_customer_whose_key_was_use
     summaries = [f.summary for _, _, f in found.findings]
     assert any(s.startswith("First matched activity at 2020-09-14") for s in summaries)
     assert any(s.startswith("Accounts touched: ") for s in summaries)
+    # … and, like any finding, each is in the audit log
+    added = audit.list_records(ctx, ADMIN, AuditFilter(action_prefix="finding.add"))
+    assert sorted(json.loads(r.after_json or "{}")["summary"] for r in added) == sorted(summaries)
     rows = scope.scan_rows(scope.scan(ctx, ALICE, key, 1))
     assert ("indicator", f"aws_access_key_id {ACME_KEY}") == rows[0][:2]
     # who must rotate: every exposed key, used or not, is still listed

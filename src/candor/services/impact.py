@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from candor.services import retention
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.ports import UnitOfWork
-from candor.services.ports_impact import NumberedFinding, with_impact
+from candor.services.ports_impact import ImpactUnitOfWork, NumberedFinding, with_impact
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,39 +229,65 @@ def add_finding(
         uow = with_impact(base)
         incident = load(uow, actor, key)
         require_write(actor, incident)
-        finding = fmodel.new_finding(
+        made = add_finding_in(
+            uow,
+            actor,
+            incident,
             id=ctx.new_id(),
-            incident_id=incident.id,
             summary=summary,
             source=source,
-            author=actor.username,
             now=now,
             evidence_ref=evidence_ref,
         )
-        number = uow.findings.add(finding)
-        uow.timeline.append(
-            incident.id,
-            timeline.draft(
-                kind=EntryKind.FINDING,
-                author=actor.username,
-                occurred_at=now,
-                body=f"Finding #{number} (from {finding.source}): {finding.summary}",
-                data={"finding": number},
-            ),
-            recorded_at=now,
-        )
-        uow.audit.append(
-            AuditDraft(
-                at=now,
-                actor=actor.username,
-                action="finding.add",
-                target_type="finding",
-                target_id=str(finding.id),
-                incident_key=incident.key,
-                after=finding.as_dict(),
-            )
-        )
         uow.commit()
+    return made
+
+
+def add_finding_in(
+    uow: ImpactUnitOfWork,
+    actor: Actor,
+    incident: Incident,
+    *,
+    id: uuid.UUID,
+    summary: str,
+    source: str,
+    now: datetime,
+    evidence_ref: str = "",
+) -> tuple[int, Finding]:
+    """Add a finding inside the caller's transaction (a scan attached to an incident adds its
+    key facts this way): stored, on the timeline and in the audit log."""
+    finding = fmodel.new_finding(
+        id=id,
+        incident_id=incident.id,
+        summary=summary,
+        source=source,
+        author=actor.username,
+        now=now,
+        evidence_ref=evidence_ref,
+    )
+    number = uow.findings.add(finding)
+    uow.timeline.append(
+        incident.id,
+        timeline.draft(
+            kind=EntryKind.FINDING,
+            author=actor.username,
+            occurred_at=now,
+            body=f"Finding #{number} (from {finding.source}): {finding.summary}",
+            data={"finding": number},
+        ),
+        recorded_at=now,
+    )
+    uow.audit.append(
+        AuditDraft(
+            at=now,
+            actor=actor.username,
+            action="finding.add",
+            target_type="finding",
+            target_id=str(finding.id),
+            incident_key=incident.key,
+            after=finding.as_dict(),
+        )
+    )
     return number, finding
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from candor.domain import findings as fmodel
 from candor.domain import scan_summary, timeline
 from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
@@ -35,11 +33,12 @@ from candor.domain.obligations.incident_facts import FactSource
 from candor.domain.scan_summary import AttachedScan
 from candor.domain.secrets import Catalogue
 from candor.domain.timeline import EntryKind
-from candor.services import incidents
+from candor.services import impact, incidents
 from candor.services import obligations as obligation_service
 from candor.services.context import Context
 from candor.services.inventory import catalogue_of
 from candor.services.ports import UnitOfWork
+from candor.services.ports_impact import with_impact
 from candor.services.ports_inventory import InventoryUnitOfWork, with_inventory
 from candor.services.ports_obligations import tracked
 
@@ -330,7 +329,15 @@ def attach_scan(
         )
         if hasattr(raw, "findings"):
             for text in scan_summary.key_facts(summary):
-                _add_finding(raw, actor, incident, text, f"scan #{number}", now, ctx.new_id())
+                impact.add_finding_in(
+                    with_impact(raw),
+                    actor,
+                    incident,
+                    id=ctx.new_id(),
+                    summary=text,
+                    source=f"scan #{number}",
+                    now=now,
+                )
         uow.audit.append(
             AuditDraft(
                 at=now,
@@ -351,32 +358,6 @@ def attach_scan(
         _record_facts(ctx, raw, actor, incident, exposure, now, f"scan #{number} attached")
         uow.commit()
     return AttachedScan(number, label, actor.username, now, summary, hashes)
-
-
-def _add_finding(
-    uow: Any, actor: Actor, incident: Incident, text: str, source: str, now: datetime,
-    new_id: uuid.UUID,
-) -> None:  # fmt: skip
-    finding = fmodel.new_finding(
-        id=new_id,
-        incident_id=incident.id,
-        summary=text,
-        source=source,
-        author=actor.username,
-        now=now,
-    )
-    number = uow.findings.add(finding)
-    uow.timeline.append(
-        incident.id,
-        timeline.draft(
-            kind=EntryKind.FINDING,
-            author=actor.username,
-            occurred_at=now,
-            body=f"Finding #{number} (from {source}): {text}",
-            data={"finding": number},
-        ),
-        recorded_at=now,
-    )
 
 
 def scans(ctx: Context, actor: Actor, key: str) -> list[AttachedScan]:
