@@ -17,6 +17,7 @@ from datetime import datetime
 
 from candor.domain import subscriptions as model
 from candor.domain.access import Actor, require_admin
+from candor.domain.accounts import token_digest
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
 from candor.domain.outbox import Channel, check_address
@@ -137,10 +138,6 @@ def enqueue_webhooks(
 # ---- subscribers -----------------------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def unsubscribe_token(setup: DeliverySetup, subscriber_id: uuid.UUID) -> str:
     """The token in a subscriber's unsubscribe links: an HMAC of the id under the workspace's
     secret key, so none needs storing and none can be guessed."""
@@ -217,7 +214,7 @@ def subscribe(
                 address=checked,
                 audience=audience,
                 state=SubscriberState.PENDING,
-                confirm_hash=_digest(token),
+                confirm_hash=token_digest(token),
                 created_at=now,
                 asked_at=now,
             )
@@ -228,7 +225,7 @@ def subscribe(
                 address=existing.address,
                 audience=audience,
                 state=SubscriberState.PENDING,
-                confirm_hash=_digest(token),
+                confirm_hash=token_digest(token),
                 created_at=existing.created_at,
                 asked_at=now,
             )
@@ -236,7 +233,7 @@ def subscribe(
         link = f"{ctx.delivery.public_url}/subscriptions/confirm/{token}"
         outbox.enqueue(
             uow,
-            key=f"subscriber:{subscriber.id}:confirm:{_digest(token)[:16]}",
+            key=f"subscriber:{subscriber.id}:confirm:{token_digest(token)[:16]}",
             channel=Channel.EMAIL,
             recipient=checked,
             subject=f"Confirm your subscription to {ctx.organization} status updates",
@@ -265,7 +262,7 @@ def confirm(ctx: Context, token: str) -> Subscriber:
     now = ctx.clock.now()
     with ctx.uow(write=True) as base:
         uow = with_delivery(base)
-        found = uow.subscribers.by_confirm_hash(_digest(token)) if token else None
+        found = uow.subscribers.by_confirm_hash(token_digest(token)) if token else None
         if found is None:
             raise NotFound("this confirmation link is not valid (used already, or mistyped)")
         confirmed = model.confirm(found, now=now)

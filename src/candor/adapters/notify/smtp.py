@@ -41,7 +41,7 @@ def render(message: Message, *, sender: str, domain: str, date: str | None = Non
     return email.as_bytes(policy=SMTP_COMPAT)
 
 
-def _classify(stage: str, code: int, reply: bytes | str) -> Result | None:
+def _classify(stage: str, code: int, reply: bytes | str) -> Result:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     detail = f"{stage}: {code} {text}".strip()
     if 500 <= code < 600 and stage in ("RCPT", "DATA"):
@@ -135,15 +135,15 @@ class SmtpTransport:
             code, reply = conn.mail(self.sender)
             if code != 250:
                 conn.rset()
-                return _classify("MAIL", code, reply) or Result("", Outcome.TEMPORARY)
+                return _classify("MAIL", code, reply)
             code, reply = conn.rcpt(recipient)
             if code not in (250, 251):
                 conn.rset()
-                return _classify("RCPT", code, reply) or Result("", Outcome.TEMPORARY)
+                return _classify("RCPT", code, reply)
             code, reply = conn.docmd("DATA")
             if code != 354:
                 conn.rset()
-                return _classify("DATA", code, reply) or Result("", Outcome.TEMPORARY)
+                return _classify("DATA", code, reply)
             return None
         conn.send(
             f"MAIL FROM:{smtplib.quoteaddr(self.sender)}\r\n"
@@ -165,7 +165,7 @@ class SmtpTransport:
             conn.getreply()
         conn.rset()
         stage, code, reply = failed
-        return _classify(stage, code, reply) or Result("", Outcome.TEMPORARY)
+        return _classify(stage, code, reply)
 
     def _one(self, conn: smtplib.SMTP, recipient: str, data: bytes) -> Result:
         if any(c in recipient for c in "\r\n") or not recipient.isascii():
@@ -193,7 +193,7 @@ class SmtpTransport:
             self._used += 1
             if code == 250:
                 return Result("", Outcome.SENT, reply.decode("utf-8", "replace"))
-            return _classify("DATA", code, reply) or Result("", Outcome.TEMPORARY)
+            return _classify("DATA", code, reply)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             if handed_over:
