@@ -136,6 +136,25 @@ def test_customers_import_from_csv_with_errors_naming_line_and_column(
     assert len(inventory.customers(ctx, ALICE)) == 2  # nothing stored
 
 
+def test_reimporting_the_same_customers_changes_nothing(ctx: Context, tmp_path: Path) -> None:
+    """A contact marked verified with no date is dated at its first import; importing the same
+    file again keeps that date and reports no customer as updated."""
+    same = tmp_path / "customers.csv"
+    same.write_text(
+        "external_id,name,tier,jurisdictions,email,contact_name,role,verified,verified_at,unreachable\n"
+        "acme,Acme Corp,enterprise,US-CA,sec@acme.example,Dana,CISO,yes,,\n",
+        "utf-8",
+    )
+    doc = inventory_file.load(same, kind="customers")
+    first_at = ctx.clock.now()
+    inventory.import_customers(ctx, ALICE, doc.data, file=doc.file, locate=doc.locate)
+    ctx.clock.advance(days=3)  # type: ignore[attr-defined]
+    again = inventory.import_customers(ctx, ALICE, doc.data, file=doc.file, locate=doc.locate)
+    assert (again.customers_added, again.customers_updated) == ((), ())
+    contact = inventory.customers(ctx, ALICE)[0].contacts[0]
+    assert contact.verified_at == first_at
+
+
 def test_viewers_may_not_import(ctx: Context) -> None:
     with pytest.raises(PermissionDenied):
         import_file(ctx, actor=VIEWER)

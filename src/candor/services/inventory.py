@@ -15,6 +15,7 @@ from candor.domain.access import Actor, require_declare
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem, ProblemCollector, RuleFileError
 from candor.domain.inventory import (
+    Contact,
     Customer,
     Inventory,
     parse_customers,
@@ -46,25 +47,30 @@ class Imported:
     customers_updated: tuple[str, ...] = ()
 
 
-def _keep_bounces(new: Customer, old: Customer | None) -> Customer:
-    """A bounce recorded in Candor survives a re-import that does not mention it: the file was
-    most likely exported before the bounce."""
+def _keep_known(new: Customer, old: Customer | None, *, now: datetime) -> Customer:
+    """What Candor already knows survives a re-import that does not say it: a bounce (the file
+    was most likely exported before it), and when an address was verified (a file that only
+    says ``verified: true`` is dated at the import, which would move the date at every import
+    and report every such customer as updated)."""
     if old is None:
         return new
-    flagged = {c.email: c.unreachable_reason for c in old.contacts if c.unreachable}
-    return replace(
-        new,
-        contacts=tuple(
-            c
-            if c.unreachable or c.email not in flagged
-            else replace(c, unreachable_reason=flagged[c.email])
-            for c in new.contacts
-        ),
-    )
+    known = {c.email: c for c in old.contacts}
+
+    def merged(contact: Contact) -> Contact:
+        before = known.get(contact.email)
+        if before is None:
+            return contact
+        if before.unreachable and not contact.unreachable:
+            contact = replace(contact, unreachable_reason=before.unreachable_reason)
+        if contact.verified_at == now and before.verified_at is not None:
+            contact = replace(contact, verified_at=before.verified_at)
+        return contact
+
+    return replace(new, contacts=tuple(merged(c) for c in new.contacts))
 
 
 def _save_customers(
-    uow: InventoryUnitOfWork, customers: Sequence[Customer]
+    uow: InventoryUnitOfWork, customers: Sequence[Customer], *, now: datetime
 ) -> tuple[list[str], list[str]]:
     stored = {c.external_id: c for c in uow.inventory.customers()}
     added: list[str] = []
@@ -72,7 +78,7 @@ def _save_customers(
     changed: list[Customer] = []
     for customer in customers:
         old = stored.get(customer.external_id)
-        merged = _keep_bounces(customer, old)
+        merged = _keep_known(customer, old, now=now)
         if old == merged:
             continue
         changed.append(merged)
@@ -102,7 +108,7 @@ def import_inventory(
         if problems:
             raise RuleFileError(locate(problems.problems))
         before = uow.inventory.load()
-        added, updated = _save_customers(uow, parsed.customers or ())
+        added, updated = _save_customers(uow, parsed.customers or (), now=now)
         uow.inventory.replace(parsed.inventory)
         inv = parsed.inventory
         uow.audit.append(
@@ -150,7 +156,7 @@ def import_customers(
         raise RuleFileError(locate(problems.problems))
     with ctx.uow(write=True) as raw:
         uow = with_inventory(raw)
-        added, updated = _save_customers(uow, customers)
+        added, updated = _save_customers(uow, customers, now=now)
         uow.audit.append(
             AuditDraft(
                 at=now,
