@@ -322,7 +322,7 @@ def main() -> None:
     peak = max(r.peak_mb for r in runs if r.name == "candor")
     info = machine()
     lines = [
-        f"### Scoping (`bench/scope.py`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"## Scoping (`bench/scope.py`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Machine: {info['nproc']} cores, {info['cpu']}, {info['ram']} RAM, Python "
         f"{info['python']}; load average at the end {info['load']} (the machine is shared).",
