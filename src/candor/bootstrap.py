@@ -62,6 +62,24 @@ def load_jobs() -> None:
         importlib.import_module(name)
 
 
+# The modules that register an incident exporter (``services.export.register_exporter``) for
+# their feature's records: imported here, so every process that exports (the CLI, the web
+# server, the worker) has every section. A feature with records about an incident adds its
+# module here; ``tests/integration/test_export_records.py`` checks a fresh process has them all.
+EXPORT_MODULES: tuple[str, ...] = (
+    "candor.services.impact",
+    "candor.services.statement_delivery",
+    "candor.services.obligation_views",
+    "candor.services.scope",
+    "candor.services.views_learn",
+    "candor.services.views_intake",
+    "candor.services.advisory_views",
+    "candor.services.prepare_views",
+)
+for _module in EXPORT_MODULES:
+    importlib.import_module(_module)
+
+
 class NotInitialised(CandorError):
     status = 503
     title = "Workspace not initialised"

@@ -38,6 +38,11 @@ ACME_KEY = "ASIA" + "5FLZVX4OPVKKVBMX"
 
 @pytest.fixture
 def ctx(sql_ctx: Context, tmp_path: Path) -> Context:
+    return wired(sql_ctx, tmp_path)
+
+
+def wired(sql_ctx: Context, tmp_path: Path) -> Context:
+    """The context with obligations and the secret catalogue, the clock at ``NOW``."""
     settings = config.Settings(
         home=tmp_path,
         organization={"name": "Example SaaS Inc.", "timezone": "America/New_York"},

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from candor.domain.access import can_see
 from candor.domain.advisory_dump import dump_advisory
 from candor.domain.advisory_store import PublishedRevision, StoredAdvisory
+from candor.services import export
 from candor.services.advisories import AdvisoryView
+from candor.services.ports_advisories import AdvisoryFilter, with_advisories
 from candor.services.views import instant
 
 
@@ -66,3 +69,25 @@ def full(view: AdvisoryView) -> dict[str, Any]:
         "created_by": s.created_by,
         "updated_by": s.updated_by,
     }
+
+
+def _export(r: export.Request) -> Any:
+    """The advisories that came out of the incident; of the other incidents each is linked to,
+    only those the exporter may see are named."""
+    if getattr(r.uow, "advisories", None) is None:
+        return None
+    found = with_advisories(r.uow).advisories.list(
+        AdvisoryFilter(incident=r.incident.key, limit=10_000)
+    )
+    out = []
+    for s in found:
+        linked = [
+            key
+            for key in s.advisory.incidents
+            if (other := r.uow.incidents.get(key)) is not None and can_see(r.actor, other)
+        ]
+        out.append({**summary(s), "incidents": linked})
+    return out
+
+
+export.register_exporter("advisories", _export)

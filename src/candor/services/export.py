@@ -1,9 +1,12 @@
 """Export everything about one incident, for counsel, an insurer or a regulator.
 
 The records come from a registry of exporters, one per kind of record: each feature registers
-its own (``register_exporter("statements", …)``) and the export picks it up. The service
-collects the records in one read transaction, hands them to a writer (the ZIP adapter), then
-audits the export, with the archive's hash, and one custody record per attachment.
+its own (``register_exporter("statements", …)``) when its module is imported, and the export
+picks it up; this module imports no feature. ``candor.bootstrap.EXPORT_MODULES`` lists the
+feature modules, so every process that exports (the CLI, the web server) has them all. The
+service collects the records in one read transaction, hands them to a writer (the ZIP
+adapter), then audits the export, with the archive's hash, and one custody record per
+attachment.
 """
 
 from __future__ import annotations
@@ -27,7 +30,20 @@ from candor.services.incidents import load
 from candor.services.ports import UnitOfWork
 from candor.services.redactions import vouched
 
-Exporter = Callable[[UnitOfWork, Incident], Any]
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What an exporter is given: one read transaction, the incident, who exports it (already
+    allowed to; an exporter leaves out what it links to that they may not see) and when."""
+
+    ctx: Context
+    actor: Actor
+    uow: UnitOfWork
+    incident: Incident
+    now: datetime
+
+
+Exporter = Callable[[Request], Any]
 """Returns JSON-ready data (a list of records, usually) for one incident."""
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -74,7 +90,8 @@ def export_incident(ctx: Context, actor: Actor, key: str, write: Writer) -> Rece
     with ctx.uow() as uow:
         incident = load(uow, actor, key)
         require_write(actor, incident)
-        records = {name: exporter(uow, incident) for name, exporter in EXPORTERS.items()}
+        request = Request(ctx, actor, uow, incident, now)
+        records = {name: exporter(request) for name, exporter in EXPORTERS.items()}
         files = [a for a in uow.attachments.list(incident.id) if not a.purged]
         verification = chain.verify(
             uow.timeline.links(incident.id),
@@ -156,28 +173,28 @@ def attachment_record(attachment: Attachment, incident_key: str) -> dict[str, An
     }
 
 
-def _incident(uow: UnitOfWork, incident: Incident) -> Any:
-    return views.incident(incident)
+def _incident(r: Request) -> Any:
+    return views.incident(r.incident)
 
 
-def _tasks(uow: UnitOfWork, incident: Incident) -> Any:
-    return [views.task(t) for t in uow.tasks.list(incident.id)]
+def _tasks(r: Request) -> Any:
+    return [views.task(t) for t in r.uow.tasks.list(r.incident.id)]
 
 
-def _timeline(uow: UnitOfWork, incident: Incident) -> Any:
-    return [views.entry(e) for e in uow.timeline.list(incident.id)]
+def _timeline(r: Request) -> Any:
+    return [views.entry(e) for e in r.uow.timeline.list(r.incident.id)]
 
 
-def _audit(uow: UnitOfWork, incident: Incident) -> Any:
-    records = uow.audit.list(AuditFilter(incident_key=incident.key, limit=10_000_000))
+def _audit(r: Request) -> Any:
+    records = r.uow.audit.list(AuditFilter(incident_key=r.incident.key, limit=10_000_000))
     return [views.audit_record(r) for r in reversed(records)]
 
 
-def _attachments(uow: UnitOfWork, incident: Incident) -> Any:
-    return [attachment_record(a, incident.key) for a in uow.attachments.list(incident.id)]
+def _attachments(r: Request) -> Any:
+    return [attachment_record(a, r.incident.key) for a in r.uow.attachments.list(r.incident.id)]
 
 
-def _holds(uow: UnitOfWork, incident: Incident) -> Any:
+def _holds(r: Request) -> Any:
     return [
         {
             "placed_at": views.instant(h.placed_at),
@@ -187,12 +204,12 @@ def _holds(uow: UnitOfWork, incident: Incident) -> Any:
             "released_by": h.released_by,
             "release_reason": h.release_reason,
         }
-        for h in uow.holds.list(incident.id)
+        for h in r.uow.holds.list(r.incident.id)
     ]
 
 
-def _retention(uow: UnitOfWork, incident: Incident) -> Any:
-    tomb = uow.redactions.tombstone(incident.id)
+def _retention(r: Request) -> Any:
+    tomb = r.uow.redactions.tombstone(r.incident.id)
     if tomb is None:
         return None
     return {

@@ -21,7 +21,7 @@ from candor.domain.impact import ImpactVersion, VersionDiff
 from candor.domain.incidents import Incident
 from candor.domain.status_report import StatusReport, draft_status_report
 from candor.domain.timeline import EntryKind
-from candor.services import retention
+from candor.services import export, retention
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.ports import UnitOfWork
@@ -576,4 +576,27 @@ def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
     return {"impact_versions": len(versions), "findings": len(numbered)}
 
 
+def _export_versions(r: export.Request) -> Any:
+    """Every version in full, with the content hash stored beside it (the one its audit record
+    carries), so counsel can see the statement as it stood at any time."""
+    if getattr(r.uow, "impact", None) is None:
+        return []
+    uow = with_impact(r.uow)
+    hashes = uow.impact.stored_hashes(r.incident.id)
+    return [
+        {**v.as_dict(), "content_hash": hashes.get(v.number, ("", ""))[1]}
+        for v in uow.impact.versions(r.incident.id)
+    ]
+
+
+def _export_findings(r: export.Request) -> Any:
+    if getattr(r.uow, "findings", None) is None:
+        return []
+    return [
+        {"number": n, **f.as_dict()} for n, _v, f in with_impact(r.uow).findings.list(r.incident.id)
+    ]
+
+
 retention.RETENTION_SCRUBBERS.append(_scrub)
+export.register_exporter("impact_versions", _export_versions)
+export.register_exporter("findings", _export_findings)

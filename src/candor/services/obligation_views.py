@@ -12,7 +12,9 @@ from candor.domain.obligations.reconcile import ObligationChange
 from candor.domain.obligations.reminders import left
 from candor.domain.obligations.results import DISCLAIMER, iso_utc
 from candor.domain.obligations.tracking import TrackedObligation
+from candor.services import export
 from candor.services.obligations import Overview, Upcoming
+from candor.services.ports_obligations import tracked
 
 
 def _local(moment: datetime, zone: str) -> dict[str, str]:
@@ -129,3 +131,33 @@ def upcoming(item: Upcoming, *, now: datetime, org_zone: str) -> dict[str, Any]:
         "incident_title": item.incident.title,
         **obligation(item.obligation, now=now, org_zone=org_zone),
     }
+
+
+def _export(r: export.Request) -> Any:
+    """Every facts version, every obligation ever computed (those no longer triggered too)
+    with its filing and counsel's determination, and the reminders sent. Times left and
+    overdue flags are as of the export."""
+    if getattr(r.uow, "obligations", None) is None:
+        return None
+    repo = tracked(r.uow).obligations
+    zone = r.ctx.obligations.profile().timezone if r.ctx.obligations else "UTC"
+    items = repo.of_incident(r.incident.id)
+    return {
+        "disclaimer": DISCLAIMER,
+        "organization_timezone": zone,
+        "facts_versions": [facts_version(v) for v in repo.facts_history(r.incident.id)],
+        "obligations": [obligation(o, now=r.now, org_zone=zone) for o in items],
+        "reminders": [
+            {
+                "obligation": next((o.seq for o in items if o.id == m.obligation_id), None),
+                "mark": m.mark,
+                "deadline": iso_utc(m.deadline),
+                "emitted_at": iso_utc(m.emitted_at),
+                "timeline_entry": m.entry,
+            }
+            for m in repo.reminders([o.id for o in items])
+        ],
+    }
+
+
+export.register_exporter("obligations", _export)

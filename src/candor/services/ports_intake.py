@@ -20,6 +20,7 @@ from candor.services.ports import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class ReportFilter:
     status: tuple[ReportStatus, ...] = ()  # empty: every status
+    incident_key: str | None = None  # promoted into this incident
     limit: int = 100
     offset: int = 0
 

@@ -14,6 +14,8 @@ from candor.domain.exercises import AfterAction, Exercise, Release
 from candor.domain.readiness import Readiness
 from candor.domain.scenarios import Inject, Scenario, facts_so_far
 from candor.domain.triage import QUESTIONS_BY_ID, display_value, parse_answers
+from candor.services import export
+from candor.services.ports_prepare import prepared
 from candor.services.views import instant
 
 
@@ -171,3 +173,14 @@ def readiness(r: Readiness) -> dict[str, Any]:
             for c in r.checks
         ],
     }
+
+
+def _export(r: export.Request) -> Any:
+    """The tabletop exercise an exercise incident belongs to, with the injects released."""
+    if getattr(r.uow, "exercises", None) is None:
+        return None
+    found = prepared(r.uow).exercises.for_incident(r.incident.id)
+    return None if found is None else {**exercise(found), "released": released_data(found)}
+
+
+export.register_exporter("exercise", _export)

@@ -33,7 +33,7 @@ from candor.domain.obligations.incident_facts import FactSource
 from candor.domain.scan_summary import AttachedScan
 from candor.domain.secrets import Catalogue
 from candor.domain.timeline import EntryKind
-from candor.services import impact, incidents
+from candor.services import export, impact, incidents
 from candor.services import obligations as obligation_service
 from candor.services.context import Context
 from candor.services.inventory import catalogue_of
@@ -394,3 +394,30 @@ def scan_csv(found: AttachedScan) -> str:
     writer.writerow(scan_summary.CSV_HEADER)
     writer.writerows(scan_rows(found))
     return buffer.getvalue()
+
+
+def _export(r: export.Request) -> Any:
+    """Every mark of a system (cleared ones too: the history of the scope) and every scan
+    attached, with its summary and the SHA-256 of each access key it matched."""
+    if getattr(r.uow, "inventory", None) is None:
+        return None
+    repo = with_inventory(r.uow).inventory
+    return {
+        "marks": [
+            {
+                "system": m.system,
+                "status": m.status.value,
+                "by": m.by,
+                "at": m.at.isoformat(),
+                "note": m.note,
+            }
+            for m in repo.marks(r.incident.id)
+        ],
+        "scans": [
+            {**summary_json(found), "key_hashes": sorted(found.key_hashes)}
+            for found in repo.scans(r.incident.id)
+        ],
+    }
+
+
+export.register_exporter("scope", _export)

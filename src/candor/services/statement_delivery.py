@@ -35,7 +35,15 @@ from candor.domain.inventory_scope import ExposedCredential
 from candor.domain.outbox import State
 from candor.domain.statements import Audience, Channel, Statement
 from candor.domain.timeline import EntryKind
-from candor.services import incidents, inventory, outbox, scope, statements, subscriptions
+from candor.services import (
+    export,
+    incidents,
+    inventory,
+    outbox,
+    scope,
+    statements,
+    subscriptions,
+)
 from candor.services.context import Context
 from candor.services.inventory import catalogue_of
 from candor.services.ports import UnitOfWork
@@ -328,5 +336,30 @@ def delivery_status(ctx: Context, actor: Actor, key: str, number: int) -> dict[S
         return with_delivery(base).outbox.counts_by_prefix(prefix(found))
 
 
+def _export(r: export.Request) -> object:
+    """Every statement (drafts, withdrawn, published, corrections, each naming what corrects
+    it) with its reviews and, once published, how its messages stand in the outbox."""
+    if getattr(r.uow, "statements", None) is None:
+        return None
+    found = with_statements(r.uow).statements
+    items = found.of_incident(r.incident.id)
+    has_outbox = getattr(r.uow, "outbox", None) is not None
+    out = []
+    for s in items:
+        delivery = None
+        if s.published_at is not None and has_outbox:
+            counts = with_delivery(r.uow).outbox.counts_by_prefix(prefix(s))
+            delivery = {state.value: n for state, n in counts.items() if n}
+        out.append(
+            {
+                **s.as_dict(),
+                "corrected_by": [c.number for c in items if c.corrects == s.number],
+                "delivery": delivery,
+            }
+        )
+    return {"delegates": found.delegates(r.incident.id), "statements": out}
+
+
 statements.STATEMENT_PUBLISHED.append(on_published)
+export.register_exporter("statements", _export)
 outbox.ADDRESS_UNREACHABLE.append(on_unreachable)

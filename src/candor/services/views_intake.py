@@ -8,6 +8,8 @@ from typing import Any
 from candor.domain.assessments import StoredAssessment
 from candor.domain.reports import Decryption, Report
 from candor.domain.retriage import TriageChange
+from candor.services import export
+from candor.services.ports_intake import ReportFilter, intake
 from candor.services.views import instant
 
 
@@ -71,3 +73,24 @@ def assessment(stored: StoredAssessment) -> dict[str, Any]:
 
 def change(item: TriageChange) -> dict[str, Any]:
     return {**item.as_data(), "summary": item.summary()}
+
+
+def _export_reports(r: export.Request) -> Any:
+    """The reports promoted into the incident, as the reporter sent them, with who decrypted
+    them and the decrypted text."""
+    if getattr(r.uow, "reports", None) is None:
+        return None
+    repo = intake(r.uow).reports
+    found = repo.list(ReportFilter(incident_key=r.incident.key, limit=10_000))
+    return [report(item, repo.decryptions(item.id)) for item in reversed(found)]
+
+
+def _export_triage(r: export.Request) -> Any:
+    """Every triage assessment, oldest first."""
+    if getattr(r.uow, "assessments", None) is None:
+        return None
+    return [assessment(a) for a in intake(r.uow).assessments.list(r.incident.id)]
+
+
+export.register_exporter("reports", _export_reports)
+export.register_exporter("triage", _export_triage)

@@ -6,8 +6,9 @@ from typing import Any
 
 from candor.domain.metrics import IncidentMetrics
 from candor.domain.retros import ActionItem, Retro, Review
+from candor.services import export
 from candor.services.learn_metrics import Overview
-from candor.services.ports_learn import StoredIndicator
+from candor.services.ports_learn import StoredIndicator, with_learn
 from candor.services.retros import ActionRow, RetroView
 from candor.services.views import instant
 
@@ -159,3 +160,26 @@ def indicator(stored: StoredIndicator) -> dict[str, Any]:
         "added_at": instant(stored.added_at),
         "added_by": stored.added_by,
     }
+
+
+def _export_retro(r: export.Request) -> Any:
+    """The retro with its five-whys chains and action items, or None before it is started."""
+    if getattr(r.uow, "retros", None) is None:
+        return None
+    found = with_learn(r.uow).retros.get(r.incident.id)
+    return None if found is None else {**retro(found.retro), "version": found.version}
+
+
+def _export_sharing(r: export.Request) -> Any:
+    """The indicators kept for sharing and the VERIS classification."""
+    if getattr(r.uow, "shared_indicators", None) is None:
+        return None
+    uow = with_learn(r.uow)
+    return {
+        "indicators": [indicator(i) for i in uow.shared_indicators.list(r.incident.id)],
+        "veris": uow.veris.get(r.incident.id),
+    }
+
+
+export.register_exporter("retro", _export_retro)
+export.register_exporter("sharing", _export_sharing)

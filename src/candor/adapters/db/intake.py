@@ -181,6 +181,8 @@ class SqlReports:
         query = select(ReportRow)
         if where.status:
             query = query.where(ReportRow.status.in_([s.value for s in where.status]))
+        if where.incident_key is not None:
+            query = query.where(ReportRow.incident_key == where.incident_key)
         return query
 
     def list(self, where: ReportFilter) -> list[Report]:
