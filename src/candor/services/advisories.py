@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from candor.domain import timeline
+from candor.domain import retention, timeline
 from candor.domain.access import Actor, can_see, require_declare
 from candor.domain.advisories import Advisory, AdvisoryStatus, candor_advisory_id
 from candor.domain.advisory_dump import dump_advisory
@@ -367,6 +367,11 @@ def discard(ctx: Context, actor: Actor, key: str, *, reason: str = "") -> Stored
             raise Conflict(
                 f"{before.key} has been published; published advisories are never deleted"
             )
+        for incident in linked:  # the draft is a record of each incident it came out of
+            hold = uow.holds.active(incident.id)
+            if hold is not None and not can_see(actor, incident):  # name no hidden incident
+                raise Conflict(f"{before.key} came out of an incident under legal hold")
+            retention.require_not_held(incident, hold, what=f"discarding {before.key}")
         uow.advisories.remove(before)
         _audit(uow, actor, "advisory.discard", before, before=before, after=None, now=now,
                detail=reason.strip())  # fmt: skip

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from candor.domain import timeline
+from candor.domain import retention, timeline
 from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
@@ -220,6 +220,9 @@ def remove_indicator(ctx: Context, actor: Actor, key: str, seq: int) -> None:
         uow = with_learn(base)
         incident = load(uow, actor, key)
         require_write(actor, incident)
+        retention.require_not_held(
+            incident, uow.holds.active(incident.id), what=f"removing indicator #{seq}"
+        )
         if not uow.shared_indicators.remove(incident.id, seq):
             raise NotFound(f"{incident.key} has no indicator #{seq}")
         _note(
