@@ -8,7 +8,7 @@ import email
 import email.policy
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,6 +18,8 @@ from candor.adapters import inventory_file
 from candor.adapters.notify.smtp import SmtpTransport
 from candor.adapters.rules_files import load_secret_catalogue
 from candor.domain.errors import InvalidInput
+from candor.domain.metrics import Measure
+from candor.domain.milestones import Audience, Milestone
 from candor.domain.outbox import Channel, Message, State
 from candor.domain.statements import State as StatementState
 from candor.domain.subscriptions import Subscriber, SubscriberState
@@ -25,11 +27,14 @@ from candor.services import (
     delivery_jobs,
     incidents,
     inventory,
+    learn_metrics,
+    retros,
     scope,
     statement_delivery,
     statements,
     subscriptions,
 )
+from candor.services import timeline as timeline_service
 from candor.services.context import Context
 from candor.services.jobs import JobEnv
 from candor.services.ports_delivery import DeliverySetup, with_delivery
@@ -299,3 +304,66 @@ def test_the_worker_delivers_one_personalised_message_to_each_affected_contact(
     assert "ASIA****VBMX" not in bodies["it@globex.example"]
     status = statement_delivery.delivery_status(ctx, ALICE, key, number)
     assert status[State.SENT] == 2 and status[State.QUEUED] == 0
+
+
+def first_customer_communication(ctx: Context, key: str) -> timedelta | None:
+    facts = learn_metrics.incident_facts(ctx, ALICE, key)
+    return facts.metrics(now=ctx.clock.now()).duration(Measure.TIME_TO_FIRST_CUSTOMER_COMMUNICATION)
+
+
+def test_published_statements_are_the_incidents_communications(ctx: Context) -> None:
+    clock = ctx.clock
+    assert isinstance(clock, FakeClock)
+    key = declare(ctx)
+    compromise(ctx, key)
+    clock.advance(minutes=30)
+    publish(ctx, key, audience="affected_customers")
+    # queued is not told: nobody could read the notice yet
+    assert learn_metrics.incident_facts(ctx, ALICE, key).communications == []
+    assert first_customer_communication(ctx, key) is None
+    clock.advance(minutes=15)
+    sink = Sink().start()
+    try:
+        assert _run_worker(ctx, sink).startswith("2 sent")
+    finally:
+        sink.stop()
+    clock.advance(minutes=45)
+    publish(ctx, key, audience="public", channels="status_site", kind="update")
+    communications = learn_metrics.incident_facts(ctx, ALICE, key).communications
+    assert [(c.audience, c.sent_at) for c in communications] == [
+        (Audience.CUSTOMERS, NOW + timedelta(minutes=45)),
+        (Audience.PUBLIC, NOW + timedelta(minutes=90)),
+    ]
+    assert first_customer_communication(ctx, key) == timedelta(minutes=45)
+    retro = retros.start(ctx, ALICE, key)
+    marked = [(i.milestone, i.at) for i in retro.timeline if i.milestone is not None]
+    assert (Milestone.FIRST_CUSTOMER_COMMUNICATION, NOW + timedelta(minutes=45)) in marked
+    overview = learn_metrics.overview(ctx, ALICE)
+    [summary] = [
+        s for s in overview.summaries if s.measure is Measure.TIME_TO_FIRST_CUSTOMER_COMMUNICATION
+    ]
+    assert summary.count == 1 and summary.median == timedelta(minutes=45)
+
+
+def test_a_status_update_counts_when_published_and_hand_records_still_count(
+    ctx: Context,
+) -> None:
+    clock = ctx.clock
+    assert isinstance(clock, FakeClock)
+    key = declare(ctx)
+    clock.advance(minutes=10)
+    timeline_service.add(
+        ctx, ALICE, key, kind="communication", body="Phoned Acme's CISO.",
+        data={"audience": "customers"},
+    )  # fmt: skip
+    clock.advance(minutes=10)
+    publish(ctx, key, audience="public", channels="status_site", kind="update")
+    publish(ctx, key, audience="internal", channels="webhook", kind="update")
+    communications = learn_metrics.incident_facts(ctx, ALICE, key).communications
+    # one communication each: the statement's own timeline entries are not counted again, and
+    # a webhook reaches systems, not people
+    assert sorted((c.audience, c.sent_at) for c in communications) == [
+        (Audience.CUSTOMERS, NOW + timedelta(minutes=10)),
+        (Audience.PUBLIC, NOW + timedelta(minutes=20)),
+    ]
+    assert first_customer_communication(ctx, key) == timedelta(minutes=10)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from candor.domain import incidents
+from candor.domain import incidents, milestones
 from candor.domain import statements as st
 from candor.domain.errors import IllegalTransition, InvalidInput, PermissionDenied
 from candor.domain.statements import Element, State
@@ -223,3 +223,32 @@ def test_review_chain_setting_is_checked() -> None:
     assert st.check_review_chain(["counsel"]) == ("counsel",)
     with pytest.raises(InvalidInput, match="unknown incident role"):
         st.check_review_chain(["lawyer"])
+
+
+def published(**kwargs: object) -> st.Statement:
+    inc = incident()
+    return st.publish(approved(inc, draft(inc, **kwargs)), inc, by="carol", delegates=(), now=NOW)
+
+
+def test_a_statement_communicates_when_someone_in_its_audience_could_first_read_it() -> None:
+    later = NOW + timedelta(minutes=7)
+    site = published(channels=["status_site", "email"])
+    assert not milestones.awaits_email(site)  # on the site at once: no need to ask the outbox
+    assert milestones.statement_communication(site, first_email_sent_at=later) == (
+        milestones.Communication(milestones.Audience.PUBLIC, NOW, "Update")
+    )
+    notice = published(kind="customer_notice", audience="affected_customers", channels=["email"])
+    assert milestones.awaits_email(notice)
+    assert milestones.statement_communication(notice) is None  # still queued
+    found = milestones.statement_communication(notice, first_email_sent_at=later)
+    assert found is not None and (found.audience, found.sent_at) == (
+        milestones.Audience.CUSTOMERS,
+        later,
+    )
+    inc = incident()
+    assert milestones.statement_communication(approved(inc, draft(inc))) is None  # unpublished
+    hook = published(audience="all_customers", channels=["webhook"])
+    assert not milestones.awaits_email(hook)
+    assert milestones.statement_communication(hook, first_email_sent_at=later) is None
+    regulator = published(audience="regulator", audience_ref="#1", channels=["email"])
+    assert milestones.statement_communication(regulator, first_email_sent_at=later) is None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 
 from docx import Document
 from pypdf import PdfReader
 
+from candor import bootstrap
+from tests.fakes import FakeClock
 from tests.web.conftest import Browser
 from tests.web.test_pages import declare
+from tests.web.test_status_site import incident, publish
 
 
 def test_retro_chains_actions_reports_and_the_actions_page(
@@ -91,6 +95,18 @@ def test_metrics_page_has_charts_without_scripts(browser: Callable[[str], Browse
     assert page.status_code == 200
     assert "<svg" in page.text and "Time to declare" in page.text
     assert "<script>" not in page.text and "style=" not in page.text
+
+
+def test_metrics_page_counts_a_status_update_published_through_candor(
+    application: bootstrap.Application, clock: FakeClock, browser: Callable[[str], Browser]
+) -> None:
+    key = incident(application, "Keys read")
+    clock.advance(minutes=25)
+    publish(application, key, title="We are investigating", body="Some keys were read.")
+    page = browser("alice").get(f"/metrics?incident={key}").text
+    row = re.search(r'<th scope="row">Time to first customer communication</th>(.*?)</tr>', page)
+    assert row is not None and row.group(1).endswith("<td>25 min</td>")
+    assert "First customer communication" in page  # the milestone, on the chart
 
 
 def test_indicators_stix_refuses_red_and_veris(browser: Callable[[str], Browser]) -> None:

@@ -3,7 +3,8 @@
 Some come from the incident itself (declared, phase changes, legal clocks), some from its timeline
 (when a lead was named), and some from features that feed simple records in: communications sent
 and obligations filed. Those records are plain dataclasses here so that the obligations and
-communications features can hand them over without this module knowing their storage.
+communications features can hand them over without this module knowing their storage;
+``statement_communication`` says when a published statement counts as communicated.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from candor.domain import statements
 from candor.domain.incidents import Clock, Incident
 from candor.domain.lifecycle import Phase
 from candor.domain.timeline import Entry, EntryKind
@@ -62,6 +64,55 @@ class Communication:
 
     def __post_init__(self) -> None:
         require_aware(self.sent_at, field="sent_at")
+
+
+# A statement's audience as the metrics see it. Regulator notices are left out: a regulator is
+# reached when counsel files the notice through its own channel, which the obligation records (a
+# filing milestone); publishing the text in Candor reaches nobody.
+STATEMENT_AUDIENCES: dict[statements.Audience, Audience] = {
+    statements.Audience.ALL_CUSTOMERS: Audience.CUSTOMERS,
+    statements.Audience.AFFECTED_CUSTOMERS: Audience.CUSTOMERS,
+    statements.Audience.CUSTOMER: Audience.CUSTOMERS,
+    statements.Audience.PUBLIC: Audience.PUBLIC,
+    statements.Audience.INTERNAL: Audience.INTERNAL,
+}
+
+
+def awaits_email(statement: statements.Statement) -> bool:
+    """Whether a published statement reaches its audience only when its e-mail is delivered
+    (the caller then looks up ``first_email_sent_at``)."""
+    return (
+        statement.state is statements.State.PUBLISHED
+        and statement.audience in STATEMENT_AUDIENCES
+        and statements.Channel.STATUS_SITE not in statement.channels
+        and statements.Channel.EMAIL in statement.channels
+    )
+
+
+def statement_communication(
+    statement: statements.Statement, *, first_email_sent_at: datetime | None = None
+) -> Communication | None:
+    """A published statement as a communication, at the first moment someone in its audience
+    could read it; ``None`` while nobody could.
+
+    On the status site that is its publication. By e-mail it is the first message a recipient's
+    server accepted (``first_email_sent_at``): publishing only queues the messages, and a notice
+    still in the outbox, held (an exercise) or bounced has told nobody. Webhook deliveries do not
+    count: their receivers are systems an admin registered, not the audience.
+    """
+    audience = STATEMENT_AUDIENCES.get(statement.audience)
+    published = statement.published_at
+    if audience is None or statement.state is not statements.State.PUBLISHED or published is None:
+        return None
+    if statements.Channel.STATUS_SITE in statement.channels:
+        at: datetime | None = published
+    elif statements.Channel.EMAIL in statement.channels:
+        at = first_email_sent_at
+    else:
+        at = None
+    if at is None:
+        return None
+    return Communication(audience, at, statement.title[:200])
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@ see (``domain/metrics.py`` defines every measure).
 
 The moments come from the incident (declared, phase changes, legal clocks), its timeline (the
 first incident-lead assignment), its tracked obligations (deadlines and filings), the indicators
-scoping saw (the first attacker activity), and the communications sent. Communications are
-another feature's records: it registers a source in ``COMMUNICATION_SOURCES``; until then,
-timeline entries of kind ``communication`` that name their audience count.
+scoping saw (the first attacker activity), and the communications sent. Each source of
+communications is registered in ``COMMUNICATION_SOURCES``: statements published through Candor
+(``services/statement_delivery.py`` adds that one), and communications recorded by hand on the
+timeline (an entry of kind ``communication`` naming its audience).
 """
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ CommunicationSource = Callable[[UnitOfWork, Incident, list[Entry]], list[Communi
 def timeline_communications(
     uow: UnitOfWork, incident: Incident, entries: list[Entry]
 ) -> list[Communication]:
-    """Communication entries whose data names an audience (``{"audience": "customers"}``)."""
+    """Communications recorded by hand: entries whose data names an audience
+    (``{"audience": "customers"}``). A statement's own entries are left to the statements'
+    source, so a published statement never counts twice."""
     out = []
     audiences = {a.value for a in Audience}
     for entry in entries:
         if entry.kind is not EntryKind.COMMUNICATION or not isinstance(entry.data, dict):
+            continue
+        if "statement" in entry.data:
             continue
         audience = entry.data.get("audience")
         if isinstance(audience, str) and audience in audiences:

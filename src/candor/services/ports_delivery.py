@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
-from candor.domain.outbox import Message, Result, State
+from candor.domain.outbox import Channel, Message, Result, State
 from candor.domain.subscriptions import Subscriber, SubscriberState, WebhookSubscription
 from candor.services.ports import UnitOfWork
 
@@ -61,6 +61,10 @@ class OutboxRepository(Protocol):
     def counts(self) -> dict[State, int]: ...
 
     def counts_by_prefix(self, prefix: str) -> dict[State, int]: ...
+
+    def first_sent(self, prefix: str, *, channel: Channel) -> datetime | None:
+        """When the first message of ``channel`` whose key starts with ``prefix`` was sent."""
+        ...
 
     def next_due(self) -> datetime | None: ...
 

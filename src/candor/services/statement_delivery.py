@@ -16,6 +16,10 @@ Recipients by audience (``email`` channel):
 Messages to customers carry that customer's exposed credentials (masked) with the rotation steps,
 and never another customer's. The ``webhook`` channel queues one delivery per webhook
 subscription. ``ADDRESS_UNREACHABLE`` flags a customer contact when its address bounces.
+
+Published statements are also the learning metrics' communications
+(``learn_metrics.COMMUNICATION_SOURCES``): a status-site statement from its publication, an
+e-mailed one from its first message sent.
 """
 
 from __future__ import annotations
@@ -25,20 +29,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from candor.domain import timeline
+from candor.domain import milestones, timeline
 from candor.domain.access import SYSTEM, Actor
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
 from candor.domain.incidents import Incident
 from candor.domain.inventory import Contact, Customer
 from candor.domain.inventory_scope import ExposedCredential
+from candor.domain.milestones import Communication
+from candor.domain.outbox import Channel as OutboxChannel
 from candor.domain.outbox import State
 from candor.domain.statements import Audience, Channel, Statement
-from candor.domain.timeline import EntryKind
+from candor.domain.timeline import Entry, EntryKind
 from candor.services import (
     export,
     incidents,
     inventory,
+    learn_metrics,
     outbox,
     scope,
     statements,
@@ -360,6 +367,27 @@ def _export(r: export.Request) -> object:
     return {"delegates": found.delegates(r.incident.id), "statements": out}
 
 
+def statement_communications(
+    uow: UnitOfWork, incident: Incident, entries: list[Entry]
+) -> list[Communication]:
+    """The incident's published statements as communications, for the learning metrics: when
+    each first reached its audience (``milestones.statement_communication`` says when that is)."""
+    if not (hasattr(uow, "statements") and hasattr(uow, "outbox")):
+        return []  # a unit of work without the statement tables (the in-memory fakes) has none
+    out = []
+    for statement in with_statements(uow).statements.of_incident(incident.id):
+        sent = (
+            with_delivery(uow).outbox.first_sent(prefix(statement), channel=OutboxChannel.EMAIL)
+            if milestones.awaits_email(statement)
+            else None
+        )
+        found = milestones.statement_communication(statement, first_email_sent_at=sent)
+        if found is not None:
+            out.append(found)
+    return out
+
+
 statements.STATEMENT_PUBLISHED.append(on_published)
 export.register_exporter("statements", _export)
 outbox.ADDRESS_UNREACHABLE.append(on_unreachable)
+learn_metrics.COMMUNICATION_SOURCES.append(statement_communications)

@@ -252,6 +252,15 @@ class SqlOutbox:
             out[State(state)] = n
         return out
 
+    def first_sent(self, prefix: str, *, channel: Channel) -> datetime | None:
+        return self.session.execute(
+            select(func.min(OutboxRow.sent_at)).where(
+                OutboxRow.key.startswith(prefix, autoescape=True),
+                OutboxRow.channel == channel.value,
+                OutboxRow.state == State.SENT.value,
+            )
+        ).scalar_one_or_none()
+
     def next_due(self) -> datetime | None:
         return self.session.execute(
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == State.QUEUED.value)
