@@ -21,7 +21,7 @@ from candor.adapters.logs.engine import IbisEngine
 from candor.domain.errors import InvalidInput, MalformedLogs
 from candor.domain.scoping.indicators import parse_indicators_file
 from candor.domain.scoping.mapping import FieldMapping
-from candor.domain.scoping.plan import SourceKind
+from candor.domain.scoping.plan import Layout, SourceFile, SourceKind
 from candor.domain.scoping.results import ScanResult
 from candor.services import scoping
 from tests.conftest import ROOT
@@ -418,3 +418,22 @@ def test_progress_reaches_the_total_in_order() -> None:
     total = sum(f.size for f in found)
     assert seen[-1] == (total, total)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_batches_are_smaller_for_gzip_than_for_plain_files() -> None:
+    """A broken gzip file costs a second pass over its batch; plain files rarely fail."""
+    mib = 1024 * 1024
+    lines = [SourceFile(f"/logs/part-{i}.jsonl", 900 * mib, Layout.RECORD_LINES) for i in range(6)]
+    gz = [
+        SourceFile(f"/logs/{i}.json.gz", 30 * mib, Layout.RECORDS_DOCUMENT, True, 300 * mib)
+        for i in range(6)
+    ]
+    engine = DuckDBEngine()
+    try:
+        batches = engine.batches([*lines, *gz])
+    finally:
+        engine.close()
+    # 5,400 MiB of JSON Lines: four files to a 4 GiB batch; 1,800 MiB of gzip: three to 1 GiB
+    assert [len(b) for b in batches if not b[0].gzip] == [4, 2]
+    assert [len(b) for b in batches if b[0].gzip] == [3, 3]
+    assert all(len({(f.layout, f.gzip) for f in b}) == 1 for b in batches)

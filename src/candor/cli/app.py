@@ -149,13 +149,17 @@ def full_app() -> typer.Typer:
     return app
 
 
-def scope_app() -> typer.Typer:
+def scope_app(command: str | None = None) -> typer.Typer:
     """``candor scope …`` alone: a scan of logs on a laptop needs the log engine, not the
-    workspace, so it starts in a fraction of the time (the scope benchmark counts it)."""
-    from candor.cli import (
-        inventory,  # noqa: F401 - adds mark, show, attach … to `scope`
-        scope,
-    )
+    workspace, so it starts in a fraction of the time (the scope benchmark counts it).
+
+    ``candor scope run`` loads only its own module; the commands that work on an incident's
+    scope (mark, show, attach …) live with the inventory and load half a second of workspace
+    code, so they come in for any other subcommand and for the help that lists them all."""
+    from candor.cli import scope
+
+    if command != "run":
+        from candor.cli import inventory  # noqa: F401 - adds mark, show, attach … to `scope`
 
     app = _base()
     app.add_typer(scope.app, name="scope", help=SCOPE_HELP)
@@ -171,7 +175,7 @@ def __getattr__(name: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["scope"]:
-        chosen = scope_app()
+        chosen = scope_app(args[1] if len(args) > 1 else None)
     elif args == ["--version"]:
         chosen = _base()
     else:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from candor import config
 from candor.domain.access import Actor, OrgRole
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.incidents import check_person
@@ -40,7 +39,7 @@ state = State()
 
 def application(*, require_schema: bool = True) -> bootstrap.Application:
     if state.app is None:
-        from candor import bootstrap
+        from candor import bootstrap, config  # the settings model costs 0.2 s to import
 
         state.app = bootstrap.build(config.load())
     if require_schema:

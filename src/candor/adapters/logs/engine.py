@@ -80,6 +80,10 @@ class IbisEngine(ABC):
     @abstractmethod
     def execute(self, expr: ir.Table) -> pa.Table: ...
 
+    def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
+        """``expr``'s rows as dicts (engines with a cheaper path than Arrow override this)."""
+        return self.execute(expr).to_pylist()  # type: ignore[no-any-return]
+
     @abstractmethod
     def materialize(self, expr: ir.Table, name: str) -> ir.Table:
         """Compute ``expr`` once and keep it, replacing any earlier table called ``name``."""
@@ -138,14 +142,13 @@ class IbisEngine(ABC):
         warm = threading.Thread(
             target=lambda: [self.prepare(expr) for expr in figures.values()], daemon=True
         )
-        warm.start()
         for batch in self.batches(plan.files):
             size = sum(f.size for f in batch)
             if progress is not None:
                 self._batch_progress = lambda part, base=done, size=size: progress(
                     base + int(min(part, 1.0) * size), plan.bytes_total
                 )
-            self._scan_batch(plan, batch, tally)
+            self._scan_batch(plan, batch, tally, warm)
             self._batch_progress = None
             done += size
             if progress is not None:
@@ -164,10 +167,11 @@ class IbisEngine(ABC):
             found.events_in_window += in_window
             found.histogram.append(HourCount(hour, events, matched))
         self._finish_malformed(plan, tally, found)
-        warm.join()
+        if warm.ident is not None:  # started with the first batch
+            warm.join()
         if self._matched is not None:
             report.collect(
-                self._matched, plan.indicators, self.execute, found, parallel=self.parallel_queries
+                self._matched, plan.indicators, self.rows, found, parallel=self.parallel_queries
             )
         return found
 
@@ -175,14 +179,19 @@ class IbisEngine(ABC):
         found.malformed_count = sum(tally.bad_files.values()) + len(tally.file_errors)
         found.malformed_samples = samples.locate(plan, tally.bad_files, tally.file_errors)
 
-    def _scan_batch(self, plan: ScanPlan, batch: list[SourceFile], tally: _Tally) -> None:
+    def _scan_batch(
+        self, plan: ScanPlan, batch: list[SourceFile], tally: _Tally, warm: threading.Thread
+    ) -> None:
         pending = list(batch)
         while pending:
             try:
-                scanned = self.materialize(
-                    query.scan(self.events(plan, pending), plan.indicators), "candor_batch"
-                )
-                rows = self.execute(query.counts(scanned)).to_pylist()
+                expr = query.scan(self.events(plan, pending), plan.indicators)
+                # the batch's own query first; the figures compile while the engine reads
+                self.prepare(expr)
+                if warm.ident is None:
+                    warm.start()
+                scanned = self.materialize(expr, "candor_batch")
+                rows = self.rows(query.counts(scanned))
                 if any(r["matched"] for r in rows):
                     self._matched = self.append(query.matched_rows(scanned), query.MATCHED_TABLE)
             except Exception as error:
@@ -214,7 +223,7 @@ class IbisEngine(ABC):
             return files[0]
         for f in files:
             try:
-                self.execute(query.counts(query.scan(self.events(plan, [f]), plan.indicators)))
+                self.rows(query.counts(query.scan(self.events(plan, [f]), plan.indicators)))
             except Exception as again:
                 if self.is_read_error(again):
                     return f
@@ -229,7 +238,7 @@ class IbisEngine(ABC):
             return
         ordered = self._matched.order_by([self._matched.event_time, self._matched.event_id])
         for offset in itertools.count(0, chunk):
-            rows = self.execute(ordered.limit(chunk, offset=offset)).to_pylist()
+            rows = self.rows(ordered.limit(chunk, offset=offset))
             if not rows:
                 return
             yield rows

@@ -13,7 +13,6 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from candor.domain.scoping.indicators import IndicatorSet, IndicatorType
 from candor.domain.scoping.pivots import PivotCandidate, PivotKind
@@ -126,17 +125,16 @@ def _utc(value: datetime | None) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _rows(table: pa.Table) -> list[dict[str, Any]]:
-    return table.to_pylist()  # type: ignore[no-any-return]
+Rows = list[dict[str, Any]]
 
 
-def fill(found: ScanAggregates, results: dict[str, pa.Table]) -> None:
+def fill(found: ScanAggregates, results: dict[str, Rows]) -> None:
     """Copy executed figures into ``found``."""
 
     def seen(name: str, key: str) -> list[Seen]:
         return [
             Seen(r[key], int(r["events"]), _utc(r["first_seen"]), _utc(r["last_seen"]))
-            for r in _rows(results[name])
+            for r in results[name]
         ]
 
     found.by_ip = seen("by_ip", "source_ip")
@@ -151,7 +149,7 @@ def fill(found: ScanAggregates, results: dict[str, pa.Table]) -> None:
             _utc(r["first_seen"]),
             _utc(r["last_seen"]),
         )
-        for r in _rows(results["by_principal"])
+        for r in results["by_principal"]
     ]
     keys: dict[str, list[PrincipalSeen]] = {}
     for row in found.by_principal:
@@ -174,18 +172,18 @@ def fill(found: ScanAggregates, results: dict[str, pa.Table]) -> None:
             _utc(r["first_seen"]),
             _utc(r["last_seen"]),
         )
-        for r in _rows(results["accounts"])
+        for r in results["accounts"]
     ]
     found.account_actions = [
         AccountAction(r["account"], r["event_name"], int(r["events"]))
-        for r in _rows(results["account_actions"])
+        for r in results["account_actions"]
     ]
     found.account_resources = [
         AccountResource(r["account"], r["resources"], int(r["events"]), int(r["failed_events"]))
-        for r in _rows(results["account_resources"])
+        for r in results["account_resources"]
     ]
     found.account_resource_totals = {
-        r["account"]: int(r["total"]) for r in _rows(results["account_resources"])
+        r["account"]: int(r["total"]) for r in results["account_resources"]
     }
     found.events_matched = sum(a.events for a in found.accounts)
     if found.accounts:
@@ -200,11 +198,11 @@ def fill(found: ScanAggregates, results: dict[str, pa.Table]) -> None:
             _utc(r["last_seen"]),
             r["via"],
         )
-        for r in _rows(results["pivots"])
+        for r in results["pivots"]
     ]
 
 
-Runner = Callable[[ir.Table], pa.Table]
+Runner = Callable[[ir.Table], Rows]
 
 
 def collect(
