@@ -12,7 +12,7 @@ import io
 from datetime import timedelta
 
 from candor.domain.retention import Policy
-from candor.services import attachments, incidents, retention, tasks, timeline
+from candor.services import attachments, impact, incidents, retention, tasks, timeline
 from candor.services.context import Context
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.fakes import FakeClock
@@ -56,9 +56,13 @@ def build(ctx: Context, clock: FakeClock) -> dict[str, str]:
     attachments.add_attachment(
         ctx, BOB, main.key, "screenshot.png", io.BytesIO(PNG), owner_type="task", owner_id="1"
     )
-    attachments.add_attachment(  # same content again: stored once
-        ctx, ALICE, main.key, "copy.pdf", io.BytesIO(PDF), owner_type="finding", owner_id="F-1"
+    finding, _ = impact.add_finding(
+        ctx, BOB, main.key, summary="ListBuckets from 198.51.100.7", source="CloudTrail"
     )
+    attachments.add_attachment(  # same content again: stored once
+        ctx, ALICE, main.key, "copy.pdf", io.BytesIO(PDF),
+        owner_type="finding", owner_id=str(finding),
+    )  # fmt: skip
     retention.place_hold(ctx, ADMIN, main.key, reason="Insurer asked to keep everything")
     clock.advance(hours=1)
     retention.release_hold(ctx, ADMIN, main.key, reason="Claim settled")

@@ -361,7 +361,11 @@ class AttachmentSettings(BaseModel):
         None, description="Local storage directory. Default: HOME/attachments."
     )
     max_size_mb: int = Field(
-        100, ge=1, le=100_000, description="Largest attachment accepted, in MiB."
+        100,
+        ge=1,
+        le=100_000,
+        description="Largest attachment accepted (command line, incident page and API), in MiB; "
+        "a larger upload is refused with 413.",
     )
     s3: S3Settings = Field(default_factory=S3Settings)
 

@@ -8,11 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from candor import config
+from candor.adapters.obligations_setup import SettingsObligations
 from candor.adapters.records.blobs import LocalBlobStore
 from candor.domain.access import Actor, OrgRole
 from candor.domain.audit import AuditFilter
 from candor.domain.errors import ContentTampered, InvalidInput, NotFound, PermissionDenied
-from candor.services import attachments, audit, incidents, timeline
+from candor.domain.reports import Channel
+from candor.services import (
+    attachments,
+    audit,
+    impact,
+    incidents,
+    obligations,
+    reports,
+    statements,
+    tasks,
+    timeline,
+)
 from candor.services.context import Context
 from tests.conftest import ADMIN, ALICE, BOB, VIEWER
 from tests.records_story import PDF, PNG
@@ -134,15 +147,93 @@ def test_attachments_hang_from_records_of_the_incident(ctx: Context) -> None:
     on_entry = attachments.add_attachment(
         ctx, ALICE, made.key, "a.txt", io.BytesIO(b"1"), owner_type="timeline_entry", owner_id="1"
     )
-    attachments.add_attachment(
-        ctx, ALICE, made.key, "b.txt", io.BytesIO(b"2"), owner_type="obligation", owner_id="OB-7"
+    number, _ = impact.add_finding(ctx, ALICE, made.key, summary="Keys used", source="CloudTrail")
+    on_finding = attachments.add_attachment(
+        ctx, ALICE, made.key, "b.txt", io.BytesIO(b"2"), owner_type="finding", owner_id=f"#{number}"
     )
-    with pytest.raises(NotFound, match="no task 4"):
-        attachments.add_attachment(
-            ctx, ALICE, made.key, "c.txt", io.BytesIO(b"3"), owner_type="task", owner_id="4"
-        )
+    statement = statements.draft(
+        ctx, ALICE, made.key, kind="update", audience="internal", channels="email",
+        title="Where we are", body="Keys rotated.",
+    )  # fmt: skip
+    attachments.add_attachment(
+        ctx, ALICE, made.key, "c.txt", io.BytesIO(b"3"),
+        owner_type="statement", owner_id=str(statement.number),
+    )  # fmt: skip
     listed = attachments.list_attachments(
-        ctx, ALICE, made.key, owner_type="obligation", owner_id="OB-7"
+        ctx, ALICE, made.key, owner_type="finding", owner_id=str(number)
     )
     assert [a.filename for a in listed] == ["b.txt"]
-    assert on_entry.owner_id == "1"
+    assert (on_entry.owner_id, on_finding.owner_id) == ("1", str(number))  # stored canonically
+    assert on_finding.owner_label == f"finding {number}"
+
+
+@pytest.mark.parametrize(
+    ("owner_type", "owner_id", "message"),
+    [
+        ("obligation", "OB-7", "has no obligation OB-7"),
+        ("obligation", "7", "has no obligation 7"),
+        ("task", "4", "has no task 4"),
+        ("finding", "1", "has no finding 1"),
+        ("statement", "2", "has no statement 2"),
+        ("report", "REP-2026-1", "has no report REP-2026-1"),
+        ("timeline_entry", "99", "has no timeline entry 99"),
+        ("timeline_entry", "x", "has no timeline entry x"),
+        ("incident", "INC-1999-1", "the incident's own id"),
+    ],
+)
+def test_an_owner_that_does_not_exist_in_the_incident_is_refused_naming_the_field(
+    ctx: Context, tmp_path: Path, owner_type: str, owner_id: str, message: str
+) -> None:
+    made = incidents.declare(ctx, ALICE, title="Owners")
+    with pytest.raises(InvalidInput) as caught:
+        attachments.add_attachment(
+            ctx, ALICE, made.key, "a.txt", io.BytesIO(b"1"),
+            owner_type=owner_type, owner_id=owner_id,
+        )  # fmt: skip
+    assert message in caught.value.message
+    assert [p.field for p in caught.value.problems] == ["owner_id"]
+    assert attachments.list_attachments(ctx, ALICE, made.key) == []
+    assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+
+
+def test_a_record_of_another_incident_is_not_an_owner(ctx: Context) -> None:
+    first = incidents.declare(ctx, ALICE, title="First")
+    other = incidents.declare(ctx, ALICE, title="Other")
+    tasks.add(ctx, ALICE, first.key, title="Only on the first")
+    report = reports.receive(
+        ctx, {"what_happened": "Odd invoices"}, channel=Channel.CLI, actor=ALICE
+    )
+    _, promoted = reports.promote(ctx, ALICE, report.key)
+    on_report = attachments.add_attachment(
+        ctx, ALICE, promoted.key, "mail.eml", io.BytesIO(b"From: x\n"),
+        owner_type="report", owner_id=report.key.lower(),
+    )  # fmt: skip
+    assert on_report.owner_id == report.key
+    for owner_type, owner_id in (("task", "1"), ("report", report.key)):
+        with pytest.raises(InvalidInput, match=f"{other.key} has no"):
+            attachments.add_attachment(
+                ctx, ALICE, other.key, "a.txt", io.BytesIO(b"1"),
+                owner_type=owner_type, owner_id=owner_id,
+            )  # fmt: skip
+
+
+def test_filing_receipts_hang_from_obligations_by_number_or_rule_id(
+    ctx: Context, tmp_path: Path
+) -> None:
+    settings = config.Settings(home=tmp_path, obligations={"establishments": ["US-DE"]})
+    ctx = replace(ctx, obligations=SettingsObligations(settings))
+    made = incidents.declare(ctx, ALICE, title="Breach", aware_at=ctx.clock.now())
+    obligations.record_facts(
+        ctx, ALICE, made.key,
+        {"data_elements": ["name", "ssn"], "risk_of_harm": "likely", "affected": {"US-CA": 600}},
+    )  # fmt: skip
+    first = obligations.overview(ctx, ALICE, made.key).obligations[0]
+    by_number = attachments.add_attachment(
+        ctx, ALICE, made.key, "receipt.pdf", io.BytesIO(PDF),
+        owner_type="obligation", owner_id=str(first.seq),
+    )  # fmt: skip
+    by_rule = attachments.add_attachment(
+        ctx, ALICE, made.key, "letter.pdf", io.BytesIO(PDF + b"2"),
+        owner_type="obligation", owner_id=f"{first.computed.rule_id}@{first.computed.jurisdiction}",
+    )  # fmt: skip
+    assert by_number.owner_id == by_rule.owner_id == str(first.seq)

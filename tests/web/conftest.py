@@ -21,9 +21,13 @@ from tests.fakes import FakeClock
 PASSWORD = "correct horse battery staple"
 
 
-def make_application(engine: Engine, clock: FakeClock, tmp_path: Path) -> bootstrap.Application:
+def make_application(
+    engine: Engine, clock: FakeClock, tmp_path: Path, **overrides: object
+) -> bootstrap.Application:
     settings = config.Settings(
-        home=tmp_path, database_url=engine.url.render_as_string(hide_password=False)
+        home=tmp_path,
+        database_url=engine.url.render_as_string(hide_password=False),
+        **overrides,  # type: ignore[arg-type]
     )
     application = bootstrap.build(settings, clock=clock, hasher=fast_hasher())
     application.__dict__["engine"] = engine  # share the test's migrated engine

@@ -32,8 +32,9 @@ def add(
         None,
         "--on",
         metavar="TYPE:ID",
-        help="Attach to a record of the incident instead of the incident itself, e.g. task:3, "
-        "timeline_entry:12, finding:…, obligation:…, statement:…, report:….",
+        help="Attach to a record of the incident instead of the incident itself: task:3, "
+        "timeline_entry:12, finding:2, obligation:4 (or obligation:RULE-ID), statement:1, "
+        "report:REP-2026-17. The record must exist in the incident.",
     ),
     json: bool = JSON_OPTION,
 ) -> None:

@@ -34,6 +34,28 @@ class OwnerType(StrEnum):
     TIMELINE_ENTRY = "timeline_entry"
 
 
+# how users name each kind of owner record, in errors and on the incident page
+OWNER_WORDS = {
+    OwnerType.INCIDENT: "incident",
+    OwnerType.FINDING: "finding",
+    OwnerType.OBLIGATION: "obligation",
+    OwnerType.STATEMENT: "statement",
+    OwnerType.REPORT: "report",
+    OwnerType.TASK: "task",
+    OwnerType.TIMELINE_ENTRY: "timeline entry",
+}
+OWNER_HINTS = {
+    OwnerType.INCIDENT: None,
+    OwnerType.FINDING: "the finding's number on the incident page, e.g. 3",
+    OwnerType.OBLIGATION: "the obligation's number (3) or rule id (us-ca-individuals)",
+    OwnerType.STATEMENT: "the statement's number on the incident page, e.g. 2",
+    OwnerType.REPORT: "the key of a report promoted into this incident, e.g. REP-2026-17",
+    OwnerType.TASK: "the task's number on the incident page, e.g. 4",
+    OwnerType.TIMELINE_ENTRY: "the entry's number on the timeline, e.g. 12",
+}
+NUMBER_MAX = 2_147_483_647  # record numbers are stored as 32-bit integers
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     id: uuid.UUID
@@ -58,6 +80,13 @@ class Attachment:
 
     def label(self, incident_key: str) -> str:
         return f"{incident_key}/{self.seq}"
+
+    @property
+    def owner_label(self) -> str:
+        """The record it hangs from, as the incident page names it: "obligation 3"."""
+        if self.owner_type is OwnerType.INCIDENT:
+            return "the incident"
+        return f"{OWNER_WORDS[self.owner_type]} {self.owner_id}"
 
 
 def clean_filename(name: str) -> str:

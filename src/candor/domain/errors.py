@@ -7,8 +7,9 @@ message and an exit code (see ``docs/architecture.md``).
     ├── InvalidInput (422)           a value a user gave is wrong; ``problems`` names each field
     │   ├── RuleFileError (422)      a data file (rules, inventory, scenario …) has problems;
     │   │                            each problem carries file, line and column
-    │   └── MalformedLogs (422)      logs that could not be parsed, in strict mode; each
-    │                                problem names the file and line or record
+    │   ├── MalformedLogs (422)      logs that could not be parsed, in strict mode; each
+    │   │                            problem names the file and line or record
+    │   └── TooLarge (413)           a file is over its size limit (an attachment …)
     ├── NotFound (404)               no such record, or the caller may not know it exists
     ├── PermissionDenied (403)       the caller is known but may not do this
     ├── Unauthenticated (401)        no valid session or token
@@ -141,6 +142,12 @@ class MalformedLogs(InvalidInput):
         listed = "\n".join(f"  - {p}" for p in self.problems)
         self.message = f"{count} malformed record(s) in strict mode:\n{listed}"
         self.args = (self.message,)
+
+
+class TooLarge(InvalidInput):
+    status = 413
+    title = "Too large"
+    code = "too-large"
 
 
 class NotFound(CandorError):

@@ -7,9 +7,9 @@ so does every refused download and every read that finds the stored content alte
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO, Literal
 
 from candor.domain import attachments as model
@@ -26,10 +26,15 @@ from candor.domain.errors import (
     Problem,
 )
 from candor.domain.incidents import Incident
+from candor.domain.obligations.tracking import find as find_obligation
 from candor.domain.timeline import EntryKind
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.ports import BlobStore, StoredBlob, UnitOfWork
+from candor.services.ports_impact import with_impact
+from candor.services.ports_intake import intake
+from candor.services.ports_obligations import tracked
+from candor.services.ports_statements import with_statements
 
 
 class NoAttachmentStore(CandorError):
@@ -56,24 +61,79 @@ class Opened:
         self.stream.close()
 
 
+def _number(ident: str) -> int | None:
+    text = ident.removeprefix("#")
+    return int(text) if text.isdigit() and 0 < int(text) <= model.NUMBER_MAX else None
+
+
+def _task(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    n = _number(ident)
+    return str(n) if n is not None and uow.tasks.get(incident.id, n) is not None else None
+
+
+def _timeline_entry(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    n = _number(ident)
+    return str(n) if n is not None and uow.timeline.get(incident.id, n) is not None else None
+
+
+def _finding(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    n = _number(ident)
+    found = n is not None and with_impact(uow).findings.get(incident.id, n) is not None
+    return str(n) if found else None
+
+
+def _obligation(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    try:  # by number, or by rule id as `candor obligations …` takes it
+        found = find_obligation(tracked(uow).obligations.of_incident(incident.id), ident)
+    except InvalidInput as exc:  # a rule applying in several places: name the form's field
+        raise InvalidInput([replace(p, field="owner_id") for p in exc.problems_list()]) from None
+    return str(found.seq) if found is not None else None
+
+
+def _statement(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    n = _number(ident)
+    found = n is not None and with_statements(uow).statements.get(incident.id, n) is not None
+    return str(n) if found else None
+
+
+def _report(uow: UnitOfWork, incident: Incident, ident: str) -> str | None:
+    key = ident.strip().upper()
+    found = intake(uow).reports.get(key)
+    return key if found is not None and found.incident_key == incident.key else None
+
+
+# Each owner type's check: the record's canonical id in this incident, or None when it has none.
+OWNER_CHECKS: dict[OwnerType, Callable[[UnitOfWork, Incident, str], str | None]] = {
+    OwnerType.TASK: _task,
+    OwnerType.TIMELINE_ENTRY: _timeline_entry,
+    OwnerType.FINDING: _finding,
+    OwnerType.OBLIGATION: _obligation,
+    OwnerType.STATEMENT: _statement,
+    OwnerType.REPORT: _report,
+}
+
+
 def _owner(
     uow: UnitOfWork, incident: Incident, owner_type: OwnerType | str, owner_id: str | None
 ) -> tuple[OwnerType, str]:
-    if owner_type == OwnerType.INCIDENT and owner_id is None:
+    """The record an attachment hangs from, checked to exist in the incident."""
+    if owner_type == OwnerType.INCIDENT and not (owner_id or "").strip():
         return OwnerType.INCIDENT, str(incident.id)
     kind, ident = model.parse_owner(owner_type, owner_id or "")
-    if kind is OwnerType.INCIDENT and ident != str(incident.id):
-        raise InvalidInput(Problem("must be the incident's own id", field="owner_id"))
-    # records whose repositories exist are checked here; features added later check their own
-    if kind is OwnerType.TASK and (
-        not ident.isdigit() or uow.tasks.get(incident.id, int(ident)) is None
-    ):
-        raise NotFound(f"{incident.key} has no task {ident}")
-    if kind is OwnerType.TIMELINE_ENTRY and (
-        not ident.isdigit() or uow.timeline.get(incident.id, int(ident)) is None
-    ):
-        raise NotFound(f"{incident.key} has no timeline entry #{ident}")
-    return kind, ident
+    if kind is OwnerType.INCIDENT:
+        if ident not in (str(incident.id), incident.key):
+            raise InvalidInput(Problem("must be the incident's own id", field="owner_id"))
+        return kind, str(incident.id)
+    canonical = OWNER_CHECKS[kind](uow, incident, ident)
+    if canonical is None:
+        raise InvalidInput(
+            Problem(
+                f"{incident.key} has no {model.OWNER_WORDS[kind]} {ident}",
+                field="owner_id",
+                hint=model.OWNER_HINTS[kind],
+            )
+        )
+    return kind, canonical
 
 
 def add_attachment(

@@ -7,6 +7,8 @@ in ``PUBLIC_ROUTES``, which the route-table test checks.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -69,23 +71,38 @@ PATH_LIMITS = {
     "/api/v1/reports": reports.BODY_MAX,
     "/subscriptions": 4096,
 }
+# attachment uploads (page and API) take files up to attachments.max_size_mb, plus room for the
+# multipart envelope and the note; the service refuses a file over the exact limit, naming it
+UPLOADS = re.compile(r"^(?:/api/v1)?/incidents/[^/]+/attachments$")
+MULTIPART_ROOM = 1024 * 1024
 
 
 class BodyLimit:
     """Refuse request bodies over a limit before reading them (413), whatever the route."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, per_path: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        per_path: dict[str, int] | None = None,
+        per_pattern: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.per_path = per_path or {}
+        self.per_pattern = per_pattern
+
+    def limit(self, path: str) -> int:
+        if path in self.per_path:
+            return self.per_path[path]
+        return next((n for pattern, n in self.per_pattern if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
+        limit = self.limit(scope.get("path", ""))
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
@@ -163,7 +180,12 @@ def create_app(application: Application) -> FastAPI:
         app.add_middleware(
             ProxyHeadersMiddleware, trusted_hosts=list(application.settings.web.trusted_proxies)
         )
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY, per_path=PATH_LIMITS)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=MAX_BODY,
+        per_path=PATH_LIMITS,
+        per_pattern=[(UPLOADS, application.context.max_attachment_bytes + MULTIPART_ROOM)],
+    )
     # outermost: the public status page is answered from its snapshot before anything else
     app.state.status_snapshot = status_routes.Snapshot()
     app.add_middleware(

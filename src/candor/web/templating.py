@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from candor import __version__
+from candor.adapters.records.blobs import human_size
 from candor.domain.incidents import CLOCK_DESCRIPTIONS, Clock
 from candor.domain.lifecycle import PHASE_DESCRIPTIONS
 from candor.domain.vocabulary import (
@@ -82,6 +83,7 @@ class Templates:
         self.env.filters["local"] = self.local
         self.env.filters["utc"] = lambda v: v.strftime("%Y-%m-%d %H:%M UTC") if v else "—"
         self.env.filters["iso"] = lambda v: v.isoformat() if v else ""
+        self.env.filters["size"] = human_size
         self.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, int) else str(v)
         self.env.globals.update(
             version=__version__,

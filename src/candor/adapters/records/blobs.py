@@ -18,14 +18,14 @@ from typing import BinaryIO
 
 from candor.adapters.records.sniff import HEAD_BYTES, sniff
 from candor.domain.attachments import SHA256
-from candor.domain.errors import ContentTampered, InvalidInput, Problem
+from candor.domain.errors import ContentTampered, Problem, TooLarge
 from candor.services.ports import StoredBlob
 
 CHUNK = 1024 * 1024
 
 
-def too_large(name: str, max_bytes: int) -> InvalidInput:
-    return InvalidInput(
+def too_large(name: str, max_bytes: int) -> TooLarge:
+    return TooLarge(
         Problem(
             f"is larger than the attachment limit of {human_size(max_bytes)}",
             file=name,

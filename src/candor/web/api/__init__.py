@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from candor.web.api import (
     accounts,
     advisories,
+    attachments,
     audit,
     delivery,
     exercises,
@@ -34,3 +35,4 @@ router.include_router(learn.router)
 router.include_router(inventory.router)
 router.include_router(statements.router)
 router.include_router(delivery.router)
+router.include_router(attachments.router)

@@ -8,6 +8,7 @@ from candor.web.pages import (
     account,
     admin,
     advisories,
+    attachments,
     auth,
     contacts,
     delivery,
@@ -51,6 +52,7 @@ router.include_router(retros.router)
 router.include_router(metrics.router)
 router.include_router(sharing.router)
 router.include_router(inventory.router)
+router.include_router(attachments.router)
 router.include_router(statements.router)
 router.include_router(delivery.router)
 router.include_router(subscriptions.router)
