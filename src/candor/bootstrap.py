@@ -5,14 +5,14 @@ from __future__ import annotations
 import importlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
 
 from candor import config
-from candor.adapters import pgp, retro_rules, rules_files, untracked
+from candor.adapters import pgp, retro_rules, rules_files
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import advisories as _advisories  # noqa: F401 - registers advisories
 from candor.adapters.db import delivery as _delivery  # noqa: F401 - registers the outbox
@@ -45,6 +45,7 @@ from candor.services import accounts, impact, inventory
 from candor.services import obligations as _recompute  # noqa: F401 - recompute on clock changes
 from candor.services import statement_delivery as _deliver  # noqa: F401 - statements → outbox
 from candor.services.context import Context
+from candor.services.notice_records import StatementNoticeRecords
 from candor.services.obligation_records import TrackedObligationRecords
 from candor.services.ports import BlobStore, Clock, PasswordHasher
 from candor.services.ports_advisories import AdvisorySetup
@@ -205,15 +206,15 @@ class Application:
 
     @cached_property
     def signals(self) -> Signals:
-        # What exercises and readiness read from features not installed yet: "not measured".
-        # Each feature replaces its stand-in here when it lands.
-        return replace(
-            untracked.signals(),
+        # What exercises and readiness read from the other features' own records
+        # (``adapters.untracked`` keeps the "not measured" stand-ins the tests score without)
+        return Signals(
             impact=impact.ImpactRecords(),
             obligations=TrackedObligationRecords(),
-            action_items=RetroActionItems(),
+            notices=StatementNoticeRecords(),
             customers=inventory.CustomerContactRecords(),
             inventory=inventory.InventoryRecords(),
+            action_items=RetroActionItems(),
         )
 
     @cached_property

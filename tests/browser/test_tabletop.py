@@ -3,60 +3,76 @@ facilitator (alice) with two participants (bob and carol), each in a browser con
 All injects are released, decisions recorded, the exercise incident worked on the real incident
 page, and the after-action report read with its score.
 
-Nothing may leave the organisation: an SMTP server on loopback stands ready and must receive
-nothing, and every outbound connection the Candor process attempts is recorded and must be none.
+Nothing may leave the organisation. The server delivers mail to an SMTP server on loopback, with
+``northwind.example`` as the organisation's own domain; the customer directory holds customers at
+other domains, and counsel (carol) has an address at her firm. During the exercise the team is
+refused a notice to the affected customers, then drafts, approves and publishes the customer
+notice with audience internal, and the delivery worker runs: the SMTP server receives the
+messages to the organisation's own addresses and nothing else, the message to counsel's firm is
+held (and shown as held on the statement's page), and the only connections the Candor process
+opens are to that SMTP server.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
-import smtplib
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, Shots, free_port, sign_in
+from candor.domain.access import Actor, OrgRole
+from candor.services import accounts, delivery_jobs
+from candor.services.jobs import JobEnv
+from tests.browser.conftest import LiveServer, Shots, serving, sign_in
+from tests.browser.test_whole_arc import (
+    credential_store_marked,
+    inventory_imported,
+    statement_drafted,
+)
+from tests.delivery.sink import Sink
 
 pytestmark = pytest.mark.browser
 
 SCENARIO = "cloud-credentials-breach"
 
 
-class Sink:
-    """An SMTP server on loopback that keeps whatever it is sent."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
+OWN_DOMAIN = "northwind.example"
+EMAILS = {
+    "alice": f"alice@{OWN_DOMAIN}",
+    "bob": f"bob@{OWN_DOMAIN}",
+    "carol": "carol@counsel.example",  # outside counsel, with an address at her firm
+    "val": f"val@{OWN_DOMAIN}",
+}
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+@pytest.fixture(scope="module")
+def sink() -> Iterator[Sink]:
+    """The mail server the exercise server delivers to: a real SMTP server on loopback."""
+    server = Sink()
+    server.recorder.keep = True
+    server.start()
     try:
-        # prove the sink would notice a message before trusting its silence
-        probe = EmailMessage()
-        probe["From"], probe["To"], probe["Subject"] = "probe@candor.test", "x@candor.test", "probe"
-        probe.set_content("probe")
-        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-            client.send_message(probe)
-        assert len(sink.messages) == 1
-        sink.messages.clear()
-        yield sink, port
+        yield server
     finally:
-        controller.stop()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(sink: Sink) -> Iterator[LiveServer]:
+    with serving(
+        smtp={"host": "127.0.0.1", "port": sink.port, "from_address": f"security@{OWN_DOMAIN}"},
+        delivery={"own_domains": [OWN_DOMAIN]},
+    ) as live:
+        admin = Actor("admin", OrgRole.ADMIN)
+        for name, address in EMAILS.items():
+            accounts.update_user(live.application.context, admin, name, email=address)
+        yield live
 
 
 @pytest.fixture
@@ -91,18 +107,65 @@ def assign(page: Page, role: str, person: str) -> None:
     notice(page, "Role updated.")
 
 
+def customer_notice_held(
+    bob: Page, carol: Page, server: LiveServer, incident: str, sink: Sink, shot: Shots
+) -> None:
+    """The customers' keys are in scope; the notice to them is refused, the internal one goes
+    through review and publication, and the worker delivers it inside the organisation only."""
+    credential_store_marked(bob, server, incident)
+    statement_drafted(
+        bob, server, incident, audience="affected_customers", channel="email",
+        template="customer_notice", refused=f"{incident} is an exercise",
+    )  # fmt: skip
+    bob.goto(f"{server.url}/incidents/{incident}")
+    assign(bob, "counsel", "carol")
+    assign(bob, "comms lead", "bob")
+    url = statement_drafted(
+        bob, server, incident, audience="internal", channel="email", kind="customer_notice",
+        title="Rotate your integration keys",
+        body="The cloud keys you gave us were read by an attacker. **Rotate them now.**",
+    )  # fmt: skip
+    bob.get_by_role("button", name="Submit for review").click()
+    notice(bob, "Sent for review.")
+    carol.goto(url)
+    carol.get_by_role("button", name="Approve as counsel").click()
+    notice(carol, "Approved.")
+    bob.goto(url)
+    bob.get_by_role("button", name="Approve as incident lead").click()
+    notice(bob, "Approved.")
+    bob.get_by_role("button", name="Publish now").click()
+    notice(bob, "Published. It can no longer change.")
+    delivery = bob.locator("table.delivery-status")
+    expect(delivery.locator("tr[data-state=queued] td").last).to_have_text("3")
+    expect(delivery.locator("tr[data-state=held] td").last).to_have_text("1")
+
+    # the worker's delivery job, once, as `candor worker` runs it
+    app = server.application
+    summary = delivery_jobs.deliver_outbox(
+        JobEnv(ctx=app.context, transports=app.transports(), worker="tabletop")
+    )
+    assert summary.startswith("3 sent"), summary
+    assert len(sink.recorder.messages) == 3
+    bob.reload()
+    expect(delivery.locator("tr[data-state=sent] td").last).to_have_text("3")
+    expect(delivery.locator("tr[data-state=held] td").last).to_have_text("1")
+    shot(bob, "exercise-notice-held")
+
+
 def test_a_tabletop_with_a_facilitator_and_two_participants(
     live_server: LiveServer,
     chromium: Browser,
     shot: Shots,
-    smtp_sink: tuple[Sink, int],
+    sink: Sink,
     outbound: list[Any],
 ) -> None:
-    sink, _ = smtp_sink
     alice = new_page(chromium, live_server, "alice")
     bob = new_page(chromium, live_server, "bob")
     carol = new_page(chromium, live_server, "carol")
     try:
+        # before the exercise: the organisation's customer directory, customers at their domains
+        inventory_imported(alice)
+
         # the facilitator picks the scenario and starts it
         alice.get_by_role("link", name="Exercises", exact=True).click()
         shot(alice, "exercises-empty")
@@ -193,16 +256,17 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
         bob.get_by_label("Decision", exact=True).fill(
             "Approve the short customer notice now: rotate your keys; we will update daily."
         )
-        bob.get_by_label(re.compile(r"^Customer notice approved")).check()
         bob.get_by_role("button", name="Record decision").click()
         notice(bob, "Decision recorded on the timeline.")
+        expect(bob.get_by_label(re.compile(r"^Customer notice approved"))).to_have_count(0)
         shot(bob, "participant-decisions")
+        customer_notice_held(bob, carol, live_server, incident, sink, shot)
 
         # the facilitator ends it; decisions close
         alice.once("dialog", lambda dialog: dialog.accept())
         alice.get_by_role("button", name="End the exercise").click()
         notice(alice, "Exercise ended. Unmet expectations now count as missed.")
-        carol.reload()
+        carol.goto(f"{live_server.url}/exercises/{key}")
         expect(carol.get_by_role("button", name="Record decision")).to_have_count(0)
         expect(carol.locator("#decisions")).to_contain_text("decisions are closed")
 
@@ -221,25 +285,33 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
             "result-aware-at-recorded": "met",
             "result-playbook-applied": "met",
             "result-classified-supply-chain": "met",
-            "result-comms-lead-assigned": "missed",
+            "result-comms-lead-assigned": "met",
             "result-mitigation-reached": "met",
             "result-impact-statement-started": "missed",
             "result-keys-decision": "met",
-            "result-obligations-computed": "missed",
+            "result-obligations-computed": "met",  # marking the store in scope recorded facts
             "result-customer-notice-approved": "met",
         }
-        # 8 met, 3 missed (nobody wrote the impact statement or computed obligations)
-        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 8 / 11)}%")
+        expect(report.locator("#result-customer-notice-approved")).to_contain_text(
+            "statement #1 (Rotate your integration keys) approved"
+        )
+        # 10 met, 1 missed (nobody wrote the impact statement)
+        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 10 / 11)}%")
         expect(report.get_by_role("heading", name="Lessons")).to_be_visible()
-        expect(report.locator("body")).to_contain_text("Missed — comms lead assigned")
+        expect(report.locator("body")).to_contain_text("Missed — impact statement started")
         shot(report, "after-action-report", guide="tabletop-report")
     finally:
         for page in (alice, bob, carol):
             page.context.close()
 
-    # nothing left the organisation
-    assert sink.messages == []
-    assert outbound == [], f"Candor opened connections during the exercise: {outbound}"
+    # nothing left the organisation: mail to its own addresses only, and no other connection
+    received = [email.message_from_bytes(raw, policy=email.policy.default)
+                for raw in sink.recorder.messages]  # fmt: skip
+    assert sorted(str(m["To"]) for m in received) == sorted(
+        EMAILS[name] for name in ("alice", "bob", "val")
+    )
+    assert all(str(m["To"]).endswith(f"@{OWN_DOMAIN}") for m in received)
+    assert set(outbound) == {("127.0.0.1", sink.port)}, f"Candor connected to {outbound}"
 
 
 def test_prepare_pages_in_the_browser(
@@ -286,7 +358,8 @@ def test_prepare_pages_in_the_browser(
         expect(page.locator("#check-insurer_notice .status")).to_have_text("pass")
         shot(page, "readiness", guide="readiness")
         page.get_by_role("link", name="Dashboard", exact=True).click()
-        expect(page.locator(".panel").filter(has_text="Readiness")).to_be_visible()
+        readiness = page.get_by_role("heading", name="Readiness", exact=True)
+        expect(page.locator(".panel").filter(has=readiness)).to_be_visible()
         shot(page, "dashboard-readiness")
     finally:
         page.context.close()

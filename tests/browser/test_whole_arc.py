@@ -212,12 +212,16 @@ def closed(page: Page, shot: Shots) -> None:
     shot(page, "closed")
 
 
-def customers_imported_and_scoped(page: Page, server: LiveServer, key: str) -> None:
-    """The inventory with the customer directory, then the credential store marked compromised."""
+def inventory_imported(page: Page) -> None:
+    """The example inventory with its customer directory (Acme, Globex …), from any page."""
     page.get_by_role("link", name="Inventory", exact=True).click()
     page.get_by_label("Inventory file (YAML, or CSV of systems)").set_input_files(str(INVENTORY))
     page.get_by_role("button", name="Import inventory").click()
     expect(page.get_by_role("status")).to_have_text("Inventory imported.")
+
+
+def credential_store_marked(page: Page, server: LiveServer, key: str) -> None:
+    """The customers' credential store marked compromised: Acme's key is in scope."""
     page.goto(f"{server.url}/incidents/{key}")
     scope = page.locator("#scope")
     scope.get_by_label("System to mark").select_option("collector-credentials")
@@ -230,12 +234,22 @@ def customers_imported_and_scoped(page: Page, server: LiveServer, key: str) -> N
 
 
 def statement_drafted(
-    page: Page, server: LiveServer, key: str, *, audience: str, channel: str, **text: str
+    page: Page,
+    server: LiveServer,
+    key: str,
+    *,
+    audience: str,
+    channel: str,
+    refused: str = "",
+    **text: str,
 ) -> str:
-    """Draft a statement from the incident page; returns its address."""
+    """Draft a statement from the incident page; returns its address (with ``refused``, the
+    error the form must show instead, and "")."""
     page.goto(f"{server.url}/incidents/{key}/statements/new")
     if "template" in text:
         page.get_by_label("Template", exact=True).select_option(text["template"])
+    if "kind" in text:
+        page.get_by_label("Kind (without a template)").select_option(text["kind"])
     page.get_by_label("Audience", exact=True).select_option(audience)
     for box in page.locator("input[name=channels]").all():
         box.set_checked(box.get_attribute("value") == channel)
@@ -243,6 +257,9 @@ def statement_drafted(
         page.get_by_label("Statement title (without a template)").fill(text["title"])
         page.get_by_label("Statement text, Markdown (without a template)").fill(text["body"])
     page.get_by_role("button", name="Save draft").click()
+    if refused:
+        expect(page.locator("main")).to_contain_text(refused)
+        return ""
     expect(page.get_by_role("status")).to_have_text("Statement drafted.")
     return page.url.split("?")[0]
 
@@ -367,7 +384,8 @@ def test_the_whole_arc_from_a_public_report_to_closing(
     scoped_from_logs(page, tmp_path, shot)
     obligations_computed(page, shot)
 
-    customers_imported_and_scoped(page, server, key)
+    inventory_imported(page)
+    credential_store_marked(page, server, key)
     customer_notice_delivered(page, chromium, server, sink, key, shot)
     update_and_correction_public(page, chromium, server, key)
     page.goto(f"{server.url}/incidents/{key}")

@@ -3,28 +3,41 @@ with its audit trail, a whole tabletop exercise with its report, practice runs, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from candor.adapters import prepare_files, untracked
+from candor.domain.access import Actor
 from candor.domain.audit import AuditFilter
 from candor.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from candor.domain.exercises import Observation, Outcome
+from candor.domain.exercises import Observation, Outcome, Result
 from candor.domain.incidents import Incident
 from candor.domain.lifecycle import Phase
 from candor.domain.readiness import Status
 from candor.domain.timeline import EntryKind
 from candor.domain.vocabulary import Role
-from candor.services import audit, contacts, exercises, incidents, playbooks, readiness, tasks
+from candor.services import (
+    audit,
+    contacts,
+    exercises,
+    incidents,
+    playbooks,
+    readiness,
+    statements,
+    tasks,
+)
 from candor.services import timeline as timeline_service
 from candor.services.context import Context
+from candor.services.notice_records import StatementNoticeRecords
 from candor.services.ports import UnitOfWork
-from tests.conftest import ADMIN, ALICE, BOB, VIEWER
+from tests.conftest import ADMIN, ALICE, BOB, PEOPLE, VIEWER
 from tests.fakes import FakeClock
 
 PLAYBOOKS = prepare_files.load_playbooks().require()
 SCENARIOS = prepare_files.load_scenarios().require()
+ERIN = Actor("erin", PEOPLE["erin"])
 
 
 def clock_of(ctx: Context) -> FakeClock:
@@ -247,6 +260,60 @@ def test_a_whole_exercise_from_start_to_report(sql_ctx: Context) -> None:
     assert found is not None and found.key == ex.key and len(found.releases) == 6
     plain = incidents.declare(sql_ctx, ALICE, title="Drill without a scenario", exercise=True)
     assert exercises.for_incident(sql_ctx, ALICE, plain.key) is None
+
+
+def test_an_exercise_scores_the_customer_notice_from_its_statements(sql_ctx: Context) -> None:
+    clock = clock_of(sql_ctx)
+    entry = SCENARIOS.get("cloud-credentials-breach")
+    started = clock.now()
+    ex = exercises.start(sql_ctx, ALICE, entry.value, entry.data)
+    _, incident = exercises.get(sql_ctx, ALICE, ex.key)
+    signals = replace(untracked.signals(), notices=StatementNoticeRecords())
+    for role, person in (("incident_lead", "bob"), ("counsel", "erin"), ("comms_lead", "alice")):
+        incidents.assign_role(sql_ctx, ALICE, incident.key, role, person)
+
+    def notice_result() -> Result:
+        report = exercises.report(sql_ctx, ALICE, ex.key, signals)
+        return {r.expectation.id: r for r in report.results}["customer-notice-approved"]
+
+    def through_review(number: int) -> None:
+        statements.submit(sql_ctx, ALICE, incident.key, number)
+        statements.approve(sql_ctx, ERIN, incident.key, number)
+        statements.approve(sql_ctx, BOB, incident.key, number)
+
+    assert notice_result().outcome is Outcome.PENDING  # measured: not "done on paper" any more
+    with pytest.raises(InvalidInput, match="is an exercise"):
+        statements.draft(
+            sql_ctx, ALICE, incident.key, kind="customer_notice", audience="affected_customers",
+            channels="email", title="Rotate your keys", body="Your keys were exposed.",
+        )  # fmt: skip
+    clock.current = started + timedelta(minutes=20)
+    statements.draft(
+        sql_ctx, ALICE, incident.key, kind="update", audience="internal", channels="email",
+        title="Where we are", body="We are looking at the snapshot.",
+    )  # fmt: skip
+    through_review(1)
+    statements.publish(sql_ctx, ALICE, incident.key, 1)
+    assert notice_result().outcome is Outcome.PENDING  # an internal update is no customer notice
+
+    clock.current = started + timedelta(minutes=40)
+    statements.draft(
+        sql_ctx, ALICE, incident.key, kind="customer_notice", audience="internal",
+        channels="email", title="Rotate your keys", body="Your keys were exposed.",
+    )  # fmt: skip
+    statements.submit(sql_ctx, ALICE, incident.key, 2)
+    statements.approve(sql_ctx, ERIN, incident.key, 2)
+    assert notice_result().outcome is Outcome.PENDING  # half-way through review
+    clock.current = started + timedelta(minutes=50)
+    statements.approve(sql_ctx, BOB, incident.key, 2)
+    met = notice_result()
+    assert met.outcome is Outcome.MET and met.done_at == started + timedelta(minutes=50)
+    assert met.evidence.startswith("statement #2 (Rotate your keys) approved")
+
+    # ending the exercise keeps what was done while it ran
+    clock.current = started + timedelta(minutes=56)
+    exercises.end(sql_ctx, ALICE, ex.key)
+    assert notice_result().outcome is Outcome.MET
 
 
 def test_injects_set_incident_facts_and_an_interim_report_shows_pending(sql_ctx: Context) -> None:

@@ -1,9 +1,8 @@
-"""Stand-ins for features this installation does not have yet: every answer is "not measured".
+"""Stand-ins that answer "not measured" for every signal exercises and readiness read.
 
-The impact statement, obligations, communications, inventory and retro features replace these in
-``candor.bootstrap`` with implementations that read their own tables. Until then an exercise
-report and the readiness score say plainly what they could not see, rather than count it as done
-or as missed.
+``candor.bootstrap`` wires the real readers (impact statements, obligations, statements,
+inventory, retros); these remain for scoring without them, so a report and the readiness score
+say plainly what they could not see, rather than count it as done or as missed.
 """
 
 from __future__ import annotations

@@ -77,6 +77,12 @@ class Kind(StrEnum):
     CORRECTION = "correction"
 
 
+CUSTOMER_KINDS = frozenset({Kind.CUSTOMER_NOTICE, Kind.CREDENTIAL_ROTATION})
+CUSTOMER_AUDIENCES = frozenset(
+    {Audience.ALL_CUSTOMERS, Audience.AFFECTED_CUSTOMERS, Audience.CUSTOMER}
+)
+
+
 class State(StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
@@ -162,6 +168,20 @@ class Statement:
     @property
     def approved_steps(self) -> tuple[str, ...]:
         return tuple(r.step for r in self.current_reviews if r.decision is Decision.APPROVED)
+
+    @property
+    def approved_at(self) -> datetime | None:
+        """When the last approval of the current round made it approved (None before that)."""
+        if self.state not in (State.APPROVED, State.PUBLISHED):
+            return None
+        times = [r.at for r in self.current_reviews if r.decision is Decision.APPROVED]
+        return max(times, default=None)
+
+    @property
+    def for_customers(self) -> bool:
+        """A notice to customers: written to them, or (in an exercise, which keeps statements
+        internal) of a customer kind."""
+        return self.kind in CUSTOMER_KINDS or self.audience in CUSTOMER_AUDIENCES
 
     @property
     def next_step(self) -> str | None:

@@ -635,11 +635,7 @@ def draft_from_template(
             )
         data["customer"] = audience_ref
         data["credentials"] = credential_rows(ctx, credentials)
-    if template == "customer_notice" and audience not in (
-        Audience.ALL_CUSTOMERS.value,
-        Audience.AFFECTED_CUSTOMERS.value,
-        Audience.CUSTOMER.value,
-    ):
+    if template == "customer_notice" and audience not in model.CUSTOMER_AUDIENCES:
         raise InvalidInput(Problem("a customer notice goes to customers", field="audience"))
     rendered = comms.templates.render(template, data)
     return draft(
