@@ -9,7 +9,7 @@ from candor.domain.errors import Conflict, IllegalTransition, InvalidInput, NotF
 from candor.domain.findings import FindingState
 from candor.domain.impact import Section
 from candor.domain.timeline import EntryKind
-from candor.services import impact, incidents, timeline
+from candor.services import impact, incidents, status_reports, timeline
 from candor.services.context import Context
 from tests.conftest import ALICE, BOB, VIEWER
 from tests.fakes import FakeClock
@@ -171,7 +171,7 @@ def test_findings_review_integrate_dismiss_and_cadence(sql_ctx: Context, clock: 
 
 def test_status_report_drafted_from_the_statement(sql_ctx: Context) -> None:
     key = declare(sql_ctx)
-    report = impact.draft_status(sql_ctx, ALICE, key)
+    report = status_reports.draft(sql_ctx, ALICE, key)
     assert "An impact statement: nobody has written one yet." in report.needs
     impact.save_version(
         sql_ctx,
@@ -184,7 +184,7 @@ def test_status_report_drafted_from_the_statement(sql_ctx: Context) -> None:
             "open_questions": "How did they get in?",
         },
     )
-    posted = impact.post_status(sql_ctx, ALICE, key)
+    posted = status_reports.post(sql_ctx, ALICE, key)
     assert posted.impact_version == 1
     assert "Answer: How did they get in?" in posted.needs
     last = timeline.show(sql_ctx, ALICE, key, newest_first=True, limit=1)[0]

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from candor.domain.errors import InvalidInput
 from candor.domain.findings import new_finding, review_status
 from candor.domain.impact import Affected, Confidence, first_version, parse_sections
-from candor.domain.incidents import declare
-from candor.domain.status_report import draft_status_report, next_status_report_due
+from candor.domain.incidents import PhaseChange, declare
+from candor.domain.lifecycle import Phase
+from candor.domain.status_report import (
+    draft_status_report,
+    next_status_report_due,
+    split_items,
+    status_schedule,
+)
 from candor.domain.vocabulary import Severity
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -114,3 +124,55 @@ def test_draft_without_an_impact_statement_says_what_is_missing() -> None:
     report = draft_status_report(incident(), impact=None, findings=None, now=T0)
     assert report.needs == ("An impact statement: nobody has written one yet.",)
     assert "- None." in report.body()  # no actions yet
+
+
+def test_schedule_is_overdue_from_the_due_time_and_each_due_time_is_one_reminder() -> None:
+    sev1 = incident()
+    waiting = status_schedule(sev1, last_report_at=None, now=T0 + timedelta(minutes=59))
+    assert waiting.due_at == T0 + timedelta(hours=1) and not waiting.overdue
+    due = status_schedule(sev1, last_report_at=None, now=T0 + timedelta(hours=1))
+    assert due.overdue and due.reminder_key == waiting.reminder_key
+    posted = T0 + timedelta(hours=1, minutes=5)
+    later = status_schedule(sev1, last_report_at=posted, now=posted)
+    assert later.due_at == posted + timedelta(hours=1) and not later.overdue
+    assert later.reminder_key != due.reminder_key
+    assert later.as_dict() == {
+        "every_minutes": 60,
+        "last_report_at": posted.isoformat(),
+        "next_due_at": (posted + timedelta(hours=1)).isoformat(),
+        "overdue": False,
+    }
+
+
+def test_a_closed_or_sev4_incident_schedules_no_report() -> None:
+    declared = incident()
+    closed = replace(
+        declared,
+        phase_history=(*declared.phase_history, PhaseChange(Phase.DECLINED, T0, "alice", "")),
+    )
+    assert not closed.is_open
+    assert status_schedule(closed, last_report_at=None, now=T0 + timedelta(days=3)).due_at is None
+    quiet = replace(incident(), severity=Severity.SEV4)
+    gone = status_schedule(quiet, last_report_at=None, now=T0 + timedelta(days=3))
+    assert gone.due_at is None and gone.reminder_key is None and not gone.overdue
+
+
+def test_an_edited_report_keeps_its_provenance_and_reports_every_problem() -> None:
+    report = draft_status_report(incident(), impact=None, findings=None, now=T0)
+    edited = report.edited(
+        conditions=["  SEV1,   contained. "], actions=["Rotated keys.", ""], needs=[]
+    )
+    assert edited.conditions == ("SEV1, contained.",)
+    assert edited.actions == ("Rotated keys.",) and edited.needs == ()
+    assert (edited.as_of, edited.impact_version, edited.title) == (
+        report.as_of,
+        report.impact_version,
+        report.title,
+    )
+    with pytest.raises(InvalidInput) as wrong:
+        report.edited(conditions=[""], actions=["x" * 2001], needs=["n"] * 101)
+    assert sorted(p.field or "" for p in wrong.value.problems) == ["actions", "conditions", "needs"]
+
+
+def test_form_items_are_one_a_line() -> None:
+    assert split_items("- First.\n\n  Second  \n-  Third\n") == ["First.", "Second", "Third"]

@@ -8,8 +8,10 @@ import typer
 from rich.table import Table
 
 from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
-from candor.domain.errors import InvalidInput, Problem
-from candor.services import impact
+from candor.domain.errors import InvalidInput, Problem, ProblemCollector
+from candor.domain.obligations.reminders import left
+from candor.domain.status_report import PARTS, StatusSchedule
+from candor.services import impact, status_reports
 
 impact_app = typer.Typer(no_args_is_help=True)
 findings_app = typer.Typer(no_args_is_help=True)
@@ -256,12 +258,72 @@ def due(json: bool = JSON_OPTION) -> None:
 def status_report(
     key: str = typer.Argument(...),
     post: bool = typer.Option(False, "--post", help="Post it to the timeline."),
+    edited: Path | None = typer.Option(
+        None,
+        "--from",
+        help="With --post: post this edited report instead of the draft. YAML or JSON with "
+        "conditions, actions and needs (lists) and impact_version: the --json output, edited.",
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
-    """Draft an internal status report (conditions, actions, needs) from the impact statement."""
+    """Draft an internal status report (conditions, actions, needs) from the impact statement,
+    and say when the next one is due; --post posts it (edited with --from)."""
+    if edited is not None and not post:
+        raise InvalidInput(
+            Problem("posts the edited report: add --post", field="--from", hint="--post --from")
+        )
     app = application()
-    report = (impact.post_status if post else impact.draft_status)(app.context, actor(), key)
-    if json:
-        print_json(report.as_dict())
+    if post:
+        edit = _load_edit(edited, key) if edited is not None else None
+        report = status_reports.post(app.context, actor(), key, edit=edit)
     else:
-        console.print(report.body(), markup=False)
+        report = status_reports.draft(app.context, actor(), key)
+    due = status_reports.schedule(app.context, actor(), key)
+    if json:
+        print_json({**report.as_dict(), "schedule": due.as_dict()})
+        return
+    console.print(report.body(), markup=False)
+    console.print(_due_line(due), markup=False)
+
+
+def _due_line(due: StatusSchedule) -> str:
+    if due.due_at is None:
+        return "No internal status report is scheduled (SEV4 or closed)."
+    return f"Next status report due {short_time(due.due_at)} ({left(due.due_at, due.now)})."
+
+
+_OUTPUT_ONLY = {"incident", "title", "as_of", "schedule"}  # in the --json output; not edited
+
+
+def _load_edit(file: Path, key: str) -> status_reports.Edit:
+    from candor.adapters import yamlfile
+
+    document = yamlfile.load(file)
+    data = document.data
+    problems = ProblemCollector()
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            Problem("expected a mapping with conditions, actions and needs", file=str(file), line=1)
+        )
+    parts: dict[str, list[str]] = {}
+    for name in PARTS:
+        items = data.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            problems.add("must be a list of text items", path=(name,))
+            items = []
+        parts[name] = items
+    version = data.get("impact_version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        problems.add("must be a version number, or null before the first", path=("impact_version",))
+    for name in sorted(set(data) - {*PARTS, "impact_version", *_OUTPUT_ONLY}):
+        problems.add("is not part of a status report", path=(str(name),))
+    if str(data.get("incident") or key).upper() != key.strip().upper():
+        problems.add(f"is another incident's report, not {key.upper()}", path=("incident",))
+    if problems:
+        raise InvalidInput(document.locate(problems.problems))
+    return status_reports.Edit(
+        conditions=parts["conditions"],
+        actions=parts["actions"],
+        needs=parts["needs"],
+        impact_version=version,
+    )

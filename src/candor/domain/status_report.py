@@ -8,11 +8,14 @@ the service records it on the timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from candor.domain.cadence import STATUS_REPORT_CADENCE, Cadence
+from candor.domain.errors import InvalidInput, Problem
 from candor.domain.findings import ReviewStatus
 from candor.domain.impact import (
     SECTION_TITLES,
@@ -37,6 +40,77 @@ def next_status_report_due(
     if every is None:
         return None
     return (last_report_at or declared_at) + every
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSchedule:
+    """When an incident's next internal status report is due, as of ``now``."""
+
+    incident_id: uuid.UUID
+    every: timedelta | None  # None: the severity schedules none (or the incident is closed)
+    last_report_at: datetime | None
+    due_at: datetime | None
+    now: datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at <= self.now
+
+    @property
+    def reminder_key(self) -> str | None:
+        """Identifies one reminder: the worker sends each key at most once. Posting a report
+        or a severity change moves the due time, hence a new reminder."""
+        if self.due_at is None:
+            return None
+        return f"status-report:{self.incident_id}:{self.due_at.isoformat()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "every_minutes": int(self.every.total_seconds() // 60) if self.every else None,
+            "last_report_at": self.last_report_at.isoformat() if self.last_report_at else None,
+            "next_due_at": self.due_at.isoformat() if self.due_at else None,
+            "overdue": self.overdue,
+        }
+
+
+def status_schedule(
+    incident: Incident,
+    *,
+    last_report_at: datetime | None,
+    now: datetime,
+    cadence: Cadence = STATUS_REPORT_CADENCE,
+) -> StatusSchedule:
+    """A closed incident schedules no more reports."""
+    now = require_aware(now, field="now")
+    every = cadence.every(incident.severity) if incident.is_open else None
+    due = (
+        next_status_report_due(
+            incident.severity,
+            declared_at=incident.declared_at,
+            last_report_at=last_report_at,
+            cadence=cadence,
+        )
+        if every is not None
+        else None
+    )
+    return StatusSchedule(incident.id, every, last_report_at, due, now)
+
+
+MAX_ITEMS = 100
+MAX_ITEM_LENGTH = 2000
+PARTS = ("conditions", "actions", "needs")
+
+
+def split_items(text: str) -> list[str]:
+    """One item a line, as the edit form shows them; a leading "- " is dropped."""
+    out = []
+    for line in text.splitlines():
+        item = line.strip()
+        if item.startswith("- "):
+            item = item[2:].strip()
+        if item:
+            out.append(item)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +139,40 @@ class StatusReport:
             out += ["", f"{heading}:"]
             out += [f"- {item}" for item in items] or ["- None."]
         return "\n".join(out) + "\n"
+
+    def edited(
+        self, *, conditions: Sequence[str], actions: Sequence[str], needs: Sequence[str]
+    ) -> StatusReport:
+        """The report as the communications lead rewrote it; every problem is reported at
+        once. Conditions cannot all go: a report says at least what state the incident is in."""
+        problems: list[Problem] = []
+        cleaned: dict[str, tuple[str, ...]] = {}
+        for part, items in zip(PARTS, (conditions, actions, needs), strict=True):
+            kept = tuple(_flat(str(i)) for i in items if _flat(str(i)))
+            if len(kept) > MAX_ITEMS:
+                problems.append(Problem(f"at most {MAX_ITEMS} items", field=part))
+            for n, item in enumerate(kept, 1):
+                if len(item) > MAX_ITEM_LENGTH:
+                    problems.append(
+                        Problem(f"item {n} is longer than {MAX_ITEM_LENGTH} characters", field=part)
+                    )
+            cleaned[part] = kept
+        if not cleaned["conditions"]:
+            problems.append(
+                Problem(
+                    "a status report needs at least one condition",
+                    field="conditions",
+                    hint="say at least the severity and phase",
+                )
+            )
+        if problems:
+            raise InvalidInput(problems)
+        return replace(
+            self,
+            conditions=cleaned["conditions"],
+            actions=cleaned["actions"],
+            needs=cleaned["needs"],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,4 @@
-"""Use cases for the living impact statement, findings and internal status reports."""
+"""Use cases for the living impact statement and findings (status reports: ``status_reports``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from candor.domain.exercises import Observation
 from candor.domain.findings import Finding, ReviewStatus
 from candor.domain.impact import ImpactVersion, VersionDiff
 from candor.domain.incidents import Incident
-from candor.domain.status_report import StatusReport, draft_status_report
 from candor.domain.timeline import EntryKind
 from candor.services import export, retention
 from candor.services.context import Context
@@ -495,55 +494,6 @@ def overdue_everywhere(ctx: Context, actor: Actor) -> list[Overdue]:
             if status.overdue:
                 out.append(Overdue(incident, status))
     return sorted(out, key=lambda o: o.status.overdue[0].due_at)
-
-
-# -- internal status reports -----------------------------------------------------------------
-
-
-def draft_status(ctx: Context, actor: Actor, key: str) -> StatusReport:
-    view = findings(ctx, actor, key)
-    current = statement(ctx, actor, key).current
-    return draft_status_report(
-        view.incident, impact=current, findings=view.status, now=ctx.clock.now()
-    )
-
-
-def post_status(ctx: Context, actor: Actor, key: str) -> StatusReport:
-    report = draft_status(ctx, actor, key)
-    now = ctx.clock.now()
-    with ctx.uow(write=True) as uow:
-        incident = load(uow, actor, key)
-        require_write(actor, incident)
-        _post(uow, incident, report, author=actor.username, now=now)
-        uow.commit()
-    return report
-
-
-def _post(
-    uow: UnitOfWork, incident: Incident, report: StatusReport, *, author: str, now: datetime
-) -> None:
-    uow.timeline.append(
-        incident.id,
-        timeline.draft(
-            kind=EntryKind.STATUS_REPORT,
-            author=author,
-            occurred_at=now,
-            body=report.body(),
-            data=report.as_dict(),
-        ),
-        recorded_at=now,
-    )
-    uow.audit.append(
-        AuditDraft(
-            at=now,
-            actor=author,
-            action="status_report.post",
-            target_type="incident",
-            target_id=str(incident.id),
-            incident_key=incident.key,
-            after={"impact_version": report.impact_version},
-        )
-    )
 
 
 class ImpactRecords:

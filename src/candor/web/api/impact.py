@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from candor.domain.errors import NotFound
-from candor.services import impact
+from candor.domain.status_report import MAX_ITEMS
+from candor.services import impact, status_reports
 from candor.services.context import Context
 from candor.web.deps import INT_MAX, Caller, Seq, api_auth, request_context
 
@@ -215,12 +216,62 @@ def due(
     ]
 
 
+class StatusReportIn(BaseModel):
+    """The report as the communications lead edited it."""
+
+    model_config = ConfigDict(extra="forbid")
+    conditions: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
+    actions: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    needs: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    impact_version: int | None = Field(
+        description="The impact statement version of the draft you edited (its "
+        "impact_version); null when there was none. A newer version is a conflict."
+    )
+
+
+@router.get(
+    "/incidents/{key}/status-reports/draft",
+    summary="The internal status report drafted now, and when the next one is due",
+)
+def draft_status(
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
+) -> dict[str, Any]:
+    report = status_reports.draft(ctx, caller.actor, key)
+    return {
+        **report.as_dict(),
+        "schedule": status_reports.schedule(ctx, caller.actor, key).as_dict(),
+    }
+
+
+@router.get(
+    "/incidents/{key}/status-reports/schedule",
+    summary="When the next internal status report is due, and whether it is overdue",
+)
+def status_schedule(
+    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
+) -> dict[str, Any]:
+    return status_reports.schedule(ctx, caller.actor, key).as_dict()
+
+
 @router.post(
     "/incidents/{key}/status-reports",
     status_code=status.HTTP_201_CREATED,
-    summary="Draft an internal status report from the impact statement and post it",
+    summary="Post an internal status report: the draft as it is, or your edited version",
 )
 def post_status(
-    key: str, caller: Caller = Depends(api_auth), ctx: Context = Depends(request_context)
+    key: str,
+    body: StatusReportIn | None = None,
+    caller: Caller = Depends(api_auth),
+    ctx: Context = Depends(request_context),
 ) -> dict[str, Any]:
-    return impact.post_status(ctx, caller.actor, key).as_dict()
+    edit = (
+        status_reports.Edit(
+            conditions=body.conditions,
+            actions=body.actions,
+            needs=body.needs,
+            impact_version=body.impact_version,
+        )
+        if body is not None
+        else None
+    )
+    return status_reports.post(ctx, caller.actor, key, edit=edit).as_dict()

@@ -12,7 +12,9 @@ from candor.domain.errors import CandorError, NotFound
 from candor.domain.findings import REVIEW_QUESTIONS, FindingState
 from candor.domain.impact import SECTION_PROMPTS, SECTION_TITLES, Confidence, Section
 from candor.domain.incidents import Incident
-from candor.services import impact
+from candor.domain.obligations.reminders import left
+from candor.domain.status_report import PARTS, split_items
+from candor.services import impact, status_reports
 from candor.web.deps import INT_MAX, Caller, Seq, checked_form, context, page_auth
 from candor.web.pages import incidents as incident_pages
 from candor.web.pages.common import optional_int, redirect, render
@@ -59,6 +61,17 @@ def _findings_section(
     }
 
 
+def _status_section(request: Request, caller: Caller, incident: Incident) -> dict[str, Any] | None:
+    due = status_reports.schedule(context(request), caller.actor, incident.key)
+    return {
+        "id": "status-reports",
+        "title": "Internal status reports",
+        "template": "status_report_section.html",
+        "schedule": due,
+        "left": left(due.due_at, due.now) if due.due_at else "",
+    }
+
+
 def _overdue_panel(request: Request, caller: Caller) -> dict[str, Any] | None:
     overdue = impact.overdue_everywhere(context(request), caller.actor)
     if not overdue:
@@ -73,6 +86,7 @@ def _overdue_panel(request: Request, caller: Caller) -> dict[str, Any] | None:
 # the impact statement comes first under the incident header: it is what everyone opens first
 incident_pages.INCIDENT_SECTIONS.insert(0, _impact_section)
 incident_pages.INCIDENT_SECTIONS.insert(1, _findings_section)
+incident_pages.INCIDENT_SECTIONS.insert(2, _status_section)
 incident_pages.DASHBOARD_PANELS.append(_overdue_panel)
 
 
@@ -327,6 +341,39 @@ def cadence(
     )
 
 
+def _status_edit_page(
+    request: Request,
+    caller: Caller,
+    key: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    problems: list[Any] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    ctx = context(request)
+    report = status_reports.draft(ctx, caller.actor, key)
+    shown = {part: "\n".join(getattr(report, part)) for part in PARTS}
+    shown["impact_version"] = str(report.impact_version or "")
+    return render(
+        request,
+        "status_report_edit.html",
+        status_code=status_code,
+        caller=caller,
+        incident=impact.statement(ctx, caller.actor, key).incident,
+        report=report,
+        schedule=status_reports.schedule(ctx, caller.actor, key),
+        error=error,
+        problems=problems or [],
+        values={**shown, **(values or {})},
+    )
+
+
+@router.get("/incidents/{key}/status-report/edit", response_class=HTMLResponse)
+def status_report_edit(request: Request, key: str, caller: Caller = Depends(page_auth)) -> Response:
+    return _status_edit_page(request, caller, key)
+
+
 @router.post("/incidents/{key}/status-report")
 def status_report(
     request: Request,
@@ -334,11 +381,37 @@ def status_report(
     caller: Caller = Depends(page_auth),
     form: dict[str, str] = Depends(checked_form),
 ) -> Response:
-    return _finding_action(
-        request,
-        caller,
-        key,
-        form,
-        lambda: impact.post_status(context(request), caller.actor, key),
-        "status-report",
-    )
+    """Without the edit form's fields: the draft as it is; with them: the edited report."""
+    if "conditions" not in form:
+        return _finding_action(
+            request,
+            caller,
+            key,
+            form,
+            lambda: status_reports.post(context(request), caller.actor, key),
+            "status-report",
+        )
+    try:
+        edit = status_reports.Edit(
+            conditions=split_items(form.get("conditions", "")),
+            actions=split_items(form.get("actions", "")),
+            needs=split_items(form.get("needs", "")),
+            impact_version=optional_int(form, "impact_version"),
+        )
+        status_reports.post(context(request), caller.actor, key, edit=edit)
+    except NotFound:
+        raise
+    except CandorError as exc:
+        # a conflict keeps the text but takes the new draft's version: posting again, after
+        # reading the new draft, is then a decision
+        kept = {k: v for k, v in form.items() if exc.status != 409 or k != "impact_version"}
+        return _status_edit_page(
+            request,
+            caller,
+            key,
+            status_code=exc.status,
+            error=exc.message,
+            problems=exc.problems_list(),
+            values=kept,
+        )
+    return redirect(f"/incidents/{key.upper()}", notice="status-report", anchor="status-reports")
