@@ -437,3 +437,42 @@ def test_batches_are_smaller_for_gzip_than_for_plain_files() -> None:
     assert [len(b) for b in batches if not b[0].gzip] == [4, 2]
     assert [len(b) for b in batches if b[0].gzip] == [3, 3]
     assert all(len({(f.layout, f.gzip) for f in b}) == 1 for b in batches)
+
+
+def test_gzip_files_of_several_lines_with_a_broken_one(
+    log_engine: IbisEngine, tmp_path: Path
+) -> None:
+    """gzip CloudTrail with one envelope per line: DuckDB's path inflates these with ISA-L and
+    splits the lines itself; a broken line is counted and located, blank lines are skipped,
+    a file that is not UTF-8 is reported and the others still count."""
+
+    def record(n: int, ip: str) -> dict[str, Any]:
+        return {
+            "eventTime": f"2026-03-02T10:{n:02d}:00Z",
+            "eventName": "GetObject",
+            "eventSource": "s3.amazonaws.com",
+            "eventID": f"ev-{n}",
+            "recipientAccountId": "111122223333",
+            "sourceIPAddress": ip,
+            "userIdentity": {"type": "IAMUser", "accountId": "111122223333"},
+        }
+
+    lines = [
+        json.dumps({"Records": [record(1, "198.51.100.7"), record(2, "192.0.2.1")]}),
+        '{"Records": [{"eventTime": "2026-03-02T10:03:00Z"',  # cut short
+        "",
+        json.dumps({"Records": [record(4, "198.51.100.7")]}),
+    ]
+    with gzip.open(tmp_path / "a.json.gz", "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    with gzip.open(tmp_path / "b.json.gz", "wt") as handle:
+        handle.write(json.dumps({"Records": [record(5, "198.51.100.7")]}))
+    (tmp_path / "c.json.gz").write_bytes(gzip.compress(b'{"Records": [{"eventName": "\xff"}]}'))
+
+    result = scan(log_engine, SourceKind.CLOUDTRAIL, [tmp_path], iocs(("ip", "198.51.100.7")))
+    assert result.events_scanned == 4
+    assert result.events_matched == 3
+    assert result.malformed_count == 2
+    where = {Path(s.file).name: s for s in result.malformed_samples}
+    assert where["a.json.gz"].line == 2
+    assert "utf-8" in where["c.json.gz"].error.lower()

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from candor.adapters.logs import schema
+from candor.adapters.logs import inflate, schema
 from candor.adapters.logs.engine import Capabilities, IbisEngine
 from candor.domain.scoping.plan import Layout, ScanPlan, SourceFile, SourceKind
 
@@ -39,6 +39,7 @@ PLAIN_BATCH_BYTES = 4096 * MIB
 BATCH_FILES = 4096
 MIN_OBJECT = 16 * MIB
 MAX_OBJECT = 1024 * MIB
+STREAM = "candor_documents"  # Arrow streams of inflated gzip documents (``inflate``): _0, _1 …
 
 _JSON_FORMAT = {
     Layout.RECORDS_LINES: "newline_delimited",
@@ -47,6 +48,23 @@ _JSON_FORMAT = {
     Layout.OBJECTS_DOCUMENT: "unstructured",
     Layout.ARRAY_DOCUMENT: "array",
 }
+
+
+# gzip layouts inflated by ISA-L before DuckDB parses them; the others DuckDB reads itself
+# (documents of several values one after another, or a top-level array, need its parser)
+INFLATED = frozenset({Layout.RECORDS_LINES, Layout.RECORD_LINES, Layout.RECORDS_DOCUMENT})
+
+
+def _structure(plan: ScanPlan, layout: Layout) -> tuple[str, str]:
+    """The ``json_transform`` structure (quoted) for ``plan``'s source and the column it
+    yields: ``records`` (a CloudTrail envelope's list) or ``record``."""
+    if plan.source is SourceKind.CLOUDTRAIL:
+        if layout in (Layout.RECORDS_LINES, Layout.RECORDS_DOCUMENT):
+            return _quote(schema.duckdb_json_structure(schema.CLOUDTRAIL_ENVELOPE)), "records"
+        return _quote(schema.duckdb_json_structure(schema.CLOUDTRAIL_RECORD)), "record"
+    assert plan.mapping is not None
+    structure = schema.duckdb_json_structure(schema.text_struct(plan.mapping.source_paths()))
+    return _quote(structure), "record"
 
 
 def _quote(text: str) -> str:
@@ -67,6 +85,20 @@ def _compile(expr: ir.Table) -> str:
     return _compile_node(expr.op())
 
 
+class _Advance:
+    """Bytes read so far by all the streams of a query, as the fraction the bar wants."""
+
+    def __init__(self, report: Callable[[float], None] | None, total: int) -> None:
+        self.report, self.total, self.done = report, max(1, total), 0
+        self._lock = threading.Lock()
+
+    def __call__(self, size: int) -> None:
+        with self._lock:
+            self.done += size
+            if self.report is not None:
+                self.report(min(1.0, self.done / self.total))
+
+
 class DuckDBEngine(IbisEngine):
     name = "duckdb"
     capabilities = Capabilities(
@@ -80,10 +112,13 @@ class DuckDBEngine(IbisEngine):
     def __init__(self, *, threads: int | None = None, memory_limit: str = "1GB") -> None:
         super().__init__()
         self._spill = tempfile.mkdtemp(prefix="candor-duckdb-")
+        self.threads = threads or os.cpu_count() or 1
+        self._documents: list[inflate.Documents] = []  # one stream per thread
+        self._documents_view = STREAM  # the view over the streams, set by ``read``
         self.con = duckdb.connect(
             ":memory:",
             config={
-                "threads": threads or os.cpu_count() or 1,
+                "threads": self.threads,
                 "memory_limit": memory_limit,
                 # order of rows within a batch does not matter; keeping it costs memory
                 "preserve_insertion_order": False,
@@ -133,24 +168,58 @@ class DuckDBEngine(IbisEngine):
             f"compression = '{'gzip' if gz else 'none'}', "
             f"maximum_object_size = {self._object_size(layout, files)}{tolerant})"
         )
-        if plan.source is SourceKind.CLOUDTRAIL:
-            if layout in (Layout.RECORDS_LINES, Layout.RECORDS_DOCUMENT):
-                spec = schema.duckdb_json_structure(schema.CLOUDTRAIL_ENVELOPE)
-                value = f"json_transform(json, {_quote(spec)}).Records AS records"
-            else:
-                spec = schema.duckdb_json_structure(schema.CLOUDTRAIL_RECORD)
-                value = f"json_transform(json, {_quote(spec)}) AS record"
-        else:
-            assert plan.mapping is not None
-            spec = schema.duckdb_json_structure(schema.text_struct(plan.mapping.source_paths()))
-            value = f"json_transform(json, {_quote(spec)}) AS record"
-        return f"SELECT filename AS file, json IS NULL AS bad, {value} FROM {source}"
+        spec, column = _structure(plan, layout)
+        value = f"json_transform(json, {spec}){'.Records' if column == 'records' else ''}"
+        return f"SELECT filename AS file, json IS NULL AS bad, {value} AS {column} FROM {source}"
+
+    def _documents_sql(self, plan: ScanPlan, layout: Layout, files: Sequence[SourceFile]) -> str:
+        """gzip JSON inflated by ISA-L (``inflate``) rather than by DuckDB.
+
+        DuckDB gives an Arrow stream one thread (it sizes a scan by its row count, and a stream
+        of a few thousand documents looks small), so the files are dealt round-robin to one
+        stream per thread, read side by side under UNION ALL. The views read empty streams (for
+        their schema); each query that reads them binds fresh ones first (``_bind``). A value
+        that does not parse becomes NULL and is counted malformed, as DuckDB's own reader does
+        with ``ignore_errors``."""
+        shares = [files[i :: self.threads] for i in range(min(self.threads, len(files)))]
+        lines = _JSON_FORMAT[layout] == "newline_delimited"
+        advance = _Advance(self._batch_progress, sum(f.size for f in files))
+        self._documents = [
+            inflate.Documents(share, lines=lines, threads=1, progress=advance) for share in shares
+        ]
+        spec, column = _structure(plan, layout)
+        value = "v.Records" if column == "records" else "v"
+        parts = []
+        for n in range(len(shares)):
+            self.con.register(f"{STREAM}_{n}", pa.Table.from_batches([], schema=inflate.DOCUMENTS))
+            parts.append(
+                f"SELECT filename AS file, v IS NULL AS bad, {value} AS {column} FROM "
+                f"(SELECT filename, TRY(json_transform(json, {spec})) AS v FROM {STREAM}_{n})"
+            )
+        return " UNION ALL ".join(parts)
+
+    def _bind(self, sql: str) -> bool:
+        """Give a query that reads the inflated documents fresh streams; whether it does."""
+        if not self._documents or self._documents_view not in sql:
+            return False
+        for n, documents in enumerate(self._documents):
+            self.con.register(f"{STREAM}_{n}", documents.reader())
+        return True
+
+    def take_read_errors(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for documents in self._documents:
+            found.update(documents.errors)
+            documents.errors = {}
+        return found
 
     def read(
         self, plan: ScanPlan, layout: Layout, gzip: bool, files: Sequence[SourceFile]
     ) -> ir.Table:
         compression = "gzip" if gzip else "none"
-        if layout is Layout.TEXT_LINES:
+        if gzip and layout in INFLATED:
+            sql = self._documents_sql(plan, layout, files)
+        elif layout is Layout.TEXT_LINES:
             sql = (
                 f"SELECT filename AS file, line FROM read_csv({_files(files)}, "
                 "columns = {'line': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', "
@@ -172,6 +241,8 @@ class DuckDBEngine(IbisEngine):
             sql = self._json_sql(plan, layout, gzip, files)
         # one stable name per layout: every batch then compiles to the same SQL (cached)
         name = f"candor_raw_{layout.value}_{compression}"
+        if gzip and layout in INFLATED:
+            self._documents_view = name
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
         return ibis.table(self._schema(name), name=name)
 
@@ -188,19 +259,23 @@ class DuckDBEngine(IbisEngine):
         self._sql(expr)
 
     def execute(self, expr: ir.Table) -> pa.Table:
-        return self.con.sql(self._sql(expr)).to_arrow_table()
+        sql = self._sql(expr)
+        self._bind(sql)
+        return self.con.sql(sql).to_arrow_table()
 
     def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
         # straight to Python values: pyarrow's to_pylist imports pandas (0.3 s) for the first
         # time zone-aware timestamp it converts
-        relation = self.con.sql(self._sql(expr))
+        sql = self._sql(expr)
+        self._bind(sql)
+        relation = self.con.sql(sql)
         names = relation.columns
         return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
     def materialize(self, expr: ir.Table, name: str) -> ir.Table:
         sql = f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(expr)}"
         report = self._batch_progress
-        if report is None:
+        if self._bind(sql) or report is None:  # the stream reports its own progress
             self.con.execute(sql)
             return ibis.table(expr.schema(), name=name)
         # the batch is one query: ask DuckDB how far it got, for the progress bar

@@ -99,6 +99,11 @@ class IbisEngine(ABC):
     def batches(self, files: Sequence[SourceFile]) -> list[list[SourceFile]]:
         return [list(files)]
 
+    def take_read_errors(self) -> dict[str, str]:
+        """Files left out of the last query because they could not be read (path → why), for
+        engines that read some files themselves and skip the broken ones."""
+        return {}
+
     def unsupported(self, plan: ScanPlan) -> str | None:
         return self.capabilities.supports(plan)
 
@@ -191,6 +196,7 @@ class IbisEngine(ABC):
                 if warm.ident is None:
                     warm.start()
                 scanned = self.materialize(expr, "candor_batch")
+                tally.file_errors.update(self.take_read_errors())
                 rows = self.rows(query.counts(scanned))
                 if any(r["matched"] for r in rows):
                     self._matched = self.append(query.matched_rows(scanned), query.MATCHED_TABLE)
