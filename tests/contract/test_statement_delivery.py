@@ -257,6 +257,33 @@ def test_publish_hooks_never_enqueue_twice(ctx: Context) -> None:
     assert sorted((m.key, m.state) for m in messages(ctx)) == before
 
 
+def test_personalise_writes_one_message_per_address(ctx: Context) -> None:
+    """What publishing queues and bench/notices.py times: the first recipient listed for an
+    address (in any case) gets the message, greeted by name, with that customer's name."""
+    key = declare(ctx)
+    number = publish(ctx, key, audience="internal", kind="update")
+    _, published = statements.get(ctx, ALICE, key, number)
+    acme, globex = (inventory.customer(ctx, ALICE, c) for c in ("acme", "globex"))
+    drafts = statement_delivery.personalise(
+        ctx,
+        published,
+        [
+            statement_delivery.Recipient("Shared@Both.example", "Pat", customer=acme),
+            statement_delivery.Recipient(" shared@both.example", "Sam", customer=globex),
+            statement_delivery.Recipient("it@globex.example", customer=globex),
+        ],
+    )
+    assert [(d.recipient, d.key.rsplit(":", 1)[1]) for d in drafts] == [
+        ("Shared@Both.example", "shared@both.example"),
+        ("it@globex.example", "it@globex.example"),
+    ]
+    assert all(d.key.startswith(statement_delivery.prefix(published)) for d in drafts)
+    assert {d.subject for d in drafts} == {"[Example SaaS Inc.] Collector credentials exposed"}
+    assert drafts[0].body.startswith("Dear Pat,\n") and "Sam" not in drafts[0].body
+    assert drafts[1].body.startswith("Dear Globex Ltd,\n")
+    assert drafts[1].body.endswith("— Example SaaS Inc.\n")
+
+
 def test_a_bounce_marks_the_customer_contact(ctx: Context) -> None:
     sink = Sink(reject={"security@acme.example": "550 5.1.1 no such user"}).start()
     try:

@@ -3,10 +3,14 @@
 
 Nothing may be received twice; every message ends `sent` or `unconfirmed`; every `sent` one
 was received exactly once; after the operator settles the unconfirmed ones (checking the sink,
-as they would check with the receiver) every message was received exactly once."""
+as they would check with the receiver) every message was received exactly once. Run once over
+20,000 messages put straight in the outbox, and once over the messages that publishing a
+customer notice to 2,000 imported customers queues (each personalised by the product)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import random
 import signal
@@ -14,22 +18,33 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from candor import bootstrap, config
 from candor.adapters.clock import SystemClock
 from candor.adapters.db import delivery as _delivery  # noqa: F401 - registers the outbox
 from candor.adapters.db import migrate
 from candor.adapters.db.engine import make_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
+from candor.adapters.passwords import fast_hasher
 from candor.domain.access import SYSTEM
 from candor.domain.outbox import State, message_id
-from candor.services import jobs, outbox
+from candor.services import incidents, inventory, jobs, outbox, statement_delivery, statements
 from candor.services.context import Context
 from candor.services.ports_delivery import with_delivery
-from tests.conftest import ROOT, drop_postgres_schema, new_postgres_schema
+from tests.conftest import (
+    ALICE,
+    BOB,
+    ROOT,
+    drop_postgres_schema,
+    new_postgres_schema,
+    seed_people,
+)
+from tests.contract.test_statement_services import CAROL, ERIN
 from tests.delivery.sink import Sink, free_port
 
 pytestmark = pytest.mark.slow
@@ -135,6 +150,77 @@ def settle_unconfirmed(ctx: Context, sink: Sink) -> tuple[int, int]:
     return arrived, resend
 
 
+def kill_five_times_then_settle(
+    ctx: Context, url: str, keys: list[str], home: Path, sink: Sink
+) -> str:
+    """Deliver ``keys`` with two workers, SIGKILL the one delivering five times (a fresh one
+    started each time), settle the unconfirmed ones, deliver the rest: each arrives once."""
+    count = len(keys)
+    rng = random.Random(8)  # noqa: S311 - kill timing, not cryptography
+    env = worker_env(url, home, sink.port)
+    started = time.monotonic()
+    # Two workers share the job through its lease; the one delivering is killed and a fresh
+    # one started, so the other takes over once the lease expires (and starting Python is
+    # not on the clock).
+    workers = {name: start_worker(env, "--name", name) for name in ("w0", "w1")}
+    for kill in range(5):
+        before = sum(sink.recorder.received().values())
+        # kill only while a worker is delivering, at a random point of its run
+        wait_for(
+            lambda b=before: sum(sink.recorder.received().values()) > b + 50,
+            timeout=60,
+            what="the worker to deliver",
+        )
+        time.sleep(rng.uniform(0.0, 0.5))
+        owner = {lease.name: lease.owner for lease in jobs.leases(ctx)}["outbox.deliver"]
+        assert owner in workers, owner
+        assert states(ctx)[State.QUEUED] > 0, "the kills must land before the queue is empty"
+        workers[owner].send_signal(signal.SIGKILL)
+        workers.pop(owner).wait()
+        workers[f"w{kill + 2}"] = start_worker(env, "--name", f"w{kill + 2}")
+    wait_for(
+        lambda: (s := states(ctx))[State.QUEUED] == 0 and s[State.SENDING] == 0,
+        timeout=120,
+        what="the queue to drain",
+    )
+    for worker in workers.values():
+        assert worker.stdout is not None
+        assert b"jobs outbox.deliver" in worker.stdout.readline()  # signal handlers set
+        worker.send_signal(signal.SIGTERM)  # a clean stop: exit code 0 and a last line
+    for worker in workers.values():
+        out, errors = worker.communicate(timeout=30)
+        assert worker.returncode == 0, errors.decode()
+        assert b"stopped" in out
+
+    received = sink.recorder.received()
+    twice = [mid for mid, n in received.items() if n > 1]
+    assert twice == []
+    by_state = states(ctx)
+    assert by_state[State.SENT] + by_state[State.UNCONFIRMED] == count, by_state
+    sent = outbox.messages(ctx, SYSTEM, states=[State.SENT], limit=1_000_000)
+    assert all(received[message_id(m.key, domain=DOMAIN)] == 1 for m in sent)
+
+    arrived, resend = settle_unconfirmed(ctx, sink)
+    assert arrived + resend == by_state[State.UNCONFIRMED]
+    done = subprocess.run(
+        [sys.executable, "-m", "candor.cli.app", "worker", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    received = sink.recorder.received()
+    assert states(ctx)[State.SENT] == count
+    assert all(received[message_id(k, domain=DOMAIN)] == 1 for k in keys)
+    assert sum(received.values()) == count
+    return (
+        f"{count} messages, 5 kills, {by_state[State.UNCONFIRMED]} unconfirmed "
+        f"({arrived} had arrived, {resend} resent), {time.monotonic() - started:.1f} s\n"
+    )
+
+
 def test_sigkill_five_times_never_delivers_twice(store: tuple[str, int], tmp_path: Path) -> None:
     url, count = store
     engine = make_engine(url)
@@ -142,73 +228,93 @@ def test_sigkill_five_times_never_delivers_twice(store: tuple[str, int], tmp_pat
     ctx = context(engine)
     keys = fill(ctx, count)
     sink = Sink().start()
-    rng = random.Random(8)  # noqa: S311 - kill timing, not cryptography
-    env = worker_env(url, tmp_path, sink.port)
-    started = time.monotonic()
-    # Two workers share the job through its lease; the one delivering is killed and a fresh
-    # one started, so the other takes over once the lease expires (and starting Python is
-    # not on the clock).
-    workers = {name: start_worker(env, "--name", name) for name in ("w0", "w1")}
     try:
-        for kill in range(5):
-            before = sum(sink.recorder.received().values())
-            # kill only while a worker is delivering, at a random point of its run
-            wait_for(
-                lambda b=before: sum(sink.recorder.received().values()) > b + 50,
-                timeout=60,
-                what="the worker to deliver",
-            )
-            time.sleep(rng.uniform(0.0, 0.5))
-            owner = {lease.name: lease.owner for lease in jobs.leases(ctx)}["outbox.deliver"]
-            assert owner in workers, owner
-            assert states(ctx)[State.QUEUED] > 0, "the kills must land before the queue is empty"
-            workers[owner].send_signal(signal.SIGKILL)
-            workers.pop(owner).wait()
-            workers[f"w{kill + 2}"] = start_worker(env, "--name", f"w{kill + 2}")
-        wait_for(
-            lambda: (s := states(ctx))[State.QUEUED] == 0 and s[State.SENDING] == 0,
-            timeout=120,
-            what="the queue to drain",
-        )
-        for worker in workers.values():
-            assert worker.stdout is not None
-            assert b"jobs outbox.deliver" in worker.stdout.readline()  # signal handlers set
-            worker.send_signal(signal.SIGTERM)  # a clean stop: exit code 0 and a last line
-        for worker in workers.values():
-            out, errors = worker.communicate(timeout=30)
-            assert worker.returncode == 0, errors.decode()
-            assert b"stopped" in out
-
-        received = sink.recorder.received()
-        twice = [mid for mid, n in received.items() if n > 1]
-        assert twice == []
-        by_state = states(ctx)
-        assert by_state[State.SENT] + by_state[State.UNCONFIRMED] == count, by_state
-        sent = outbox.messages(ctx, SYSTEM, states=[State.SENT], limit=1_000_000)
-        assert all(received[message_id(m.key, domain=DOMAIN)] == 1 for m in sent)
-
-        arrived, resend = settle_unconfirmed(ctx, sink)
-        assert arrived + resend == by_state[State.UNCONFIRMED]
-        done = subprocess.run(
-            [sys.executable, "-m", "candor.cli.app", "worker", "--once"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr.decode()
-        received = sink.recorder.received()
-        assert states(ctx)[State.SENT] == count
-        assert all(received[message_id(k, domain=DOMAIN)] == 1 for k in keys)
-        assert sum(received.values()) == count
-        sys.stdout.write(
-            f"{count} messages, 5 kills, {by_state[State.UNCONFIRMED]} unconfirmed "
-            f"({arrived} had arrived, {resend} resent), {time.monotonic() - started:.1f} s\n"
-        )
+        sys.stdout.write(kill_five_times_then_settle(ctx, url, keys, tmp_path, sink))
     finally:
         sink.stop()
         engine.dispose()
+
+
+def customers(count: int) -> dict[str, object]:
+    """``count`` customers with two contacts each, half of them verified (a notice to all
+    customers reaches unverified addresses too)."""
+    return {
+        "customers": [
+            {
+                "external_id": f"c{n}",
+                "name": f"Customer {n} Ltd",
+                "contacts": [
+                    {"email": f"security@customer{n}.example", "name": f"Person {n}",
+                     "verified": n % 2 == 0},
+                    {"email": f"ops@customer{n}.example", "role": "Operations"},
+                ],
+            }
+            for n in range(count)
+        ]
+    }  # fmt: skip
+
+
+def publish_customer_notice(ctx: Context, count: int) -> str:
+    """Through the real use cases: customers imported, an incident declared, a customer notice
+    drafted from the package's template, reviewed, approved and published to all customers.
+    Returns the key prefix of its messages."""
+    inventory.import_customers(
+        ctx, ALICE, customers(count), file="customers.yaml", locate=lambda found: found
+    )
+    key = incidents.declare(
+        ctx, ALICE, title="Collector credentials store accessed", severity="SEV1"
+    ).key
+    for role, person in (("counsel", "erin"), ("incident_lead", "bob"), ("comms_lead", "carol")):
+        incidents.assign_role(ctx, ALICE, key, role, person)
+    notice = statements.draft_from_template(
+        ctx, ALICE, key, template="customer_notice", audience="all_customers", channels="email"
+    )
+    statements.submit(ctx, ALICE, key, notice.number)
+    statements.approve(ctx, ERIN, key, notice.number)
+    statements.approve(ctx, BOB, key, notice.number)
+    published = statements.publish(ctx, CAROL, key, notice.number)
+    return statement_delivery.prefix(published)
+
+
+def test_sigkill_five_times_over_a_published_customer_notice(tmp_path: Path) -> None:
+    """The outbox filled by publishing: 2,000 imported customers' 4,000 contacts, each message
+    personalised by the product, delivered once each through five kills."""
+    url = f"sqlite:///{tmp_path / 'candor.db'}"
+    settings = config.Settings(
+        home=tmp_path,
+        database_url=url,
+        organization=config.OrganizationSettings(name="Example SaaS Inc."),
+        smtp=config.SmtpSettings(from_address=f"security@{DOMAIN}"),
+    )
+    app = bootstrap.build(settings, hasher=fast_hasher())
+    migrate.upgrade(app.engine)
+    ctx = seed_people(app.context)
+    prefix = publish_customer_notice(ctx, 2_000)
+    queued = outbox.messages(ctx, SYSTEM, limit=1_000_000)
+    keys = [m.key for m in queued]
+    assert len(keys) == 4_000 and all(k.startswith(prefix) for k in keys)
+    assert {m.state for m in queued} == {State.QUEUED}
+    sink = Sink().start()
+    sink.recorder.keep = True
+    try:
+        sys.stdout.write(kill_five_times_then_settle(ctx, url, keys, tmp_path, sink))
+        bodies: dict[str, str] = {}
+        for raw in sink.recorder.messages:
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            part = parsed.get_body(("plain",))
+            assert part is not None
+            bodies[str(parsed["To"])] = part.get_content().replace("\r\n", "\n")
+        assert len(bodies) == 4_000  # each contact once
+        for n in (0, 1, 999, 1_999):
+            mine = bodies[f"security@customer{n}.example"]
+            assert mine.startswith(f"Dear Person {n},\n")
+            assert "Notice of a security incident affecting your data" in mine
+            assert "Example SaaS Inc. that involves your data" in mine
+            assert bodies[f"ops@customer{n}.example"].startswith(f"Dear Customer {n} Ltd,\n")
+    finally:
+        sink.stop()
+        app.close()
 
 
 def test_refused_connections_are_retried_then_delivered(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from candor import bootstrap
 from tests.fakes import FakeClock
 from tests.web.conftest import Browser
+from tests.web.test_obligation_pages import FACTS_FORM
 from tests.web.test_pages import declare
 from tests.web.test_status_site import incident, publish
 
@@ -21,7 +22,8 @@ def test_retro_chains_actions_reports_and_the_actions_page(
     browser: Callable[[str], Browser],
 ) -> None:
     alice = browser("alice")
-    key = declare(alice, "Token committed to a public repository")
+    title = "Token committed to a public repository"
+    key = declare(alice, title)
     assert "Start the retro" in alice.get(f"/incidents/{key}").text
     assert alice.post(f"/incidents/{key}/retro/start").status_code == 303
     page = alice.get(f"/incidents/{key}/retro")
@@ -62,6 +64,15 @@ def test_retro_chains_actions_reports_and_the_actions_page(
         for fmt in ("md", "docx", "pdf"):
             got = alice.get(f"/incidents/{key}/reports/{kind}.{fmt}?privileged=true")
             assert got.status_code == 200, (kind, fmt, got.text[:300])
+            if fmt == "docx":  # each reads back with its title (the counsel packet: below)
+                titles = [p.text for p in Document(io.BytesIO(got.content)).paragraphs
+                          if p.style.name == "Title"]  # fmt: skip
+                assert len(titles) == 1 and title in titles[0], (kind, titles)
+            if fmt == "pdf":
+                first = PdfReader(io.BytesIO(got.content)).pages[0].extract_text()
+                assert title in " ".join(first.split()), (kind, first[:300])
+                # the public write-up is for publication: never marked privileged
+                assert ("PRIVILEGED" in first) is (kind != "writeup"), (kind, first[:300])
     pdf = PdfReader(
         io.BytesIO(alice.get(f"/incidents/{key}/reports/retro.pdf?privileged=true").content)
     )
@@ -148,3 +159,94 @@ def test_indicators_stix_refuses_red_and_veris(browser: Callable[[str], Browser]
     assert broken.status_code == 422 and "classification" in broken.text
     record = alice.get(f"/incidents/{key}/veris.json")
     assert record.status_code == 200 and record.json()["schema_version"] == "1.4.0"
+
+
+def test_counsel_packet_reads_back_from_docx_and_pdf(browser: Callable[[str], Browser]) -> None:
+    """The counsel packet of the reports menu, read back: its title, sections in order, the
+    obligations with their citations and deadlines, the disclaimer and the marking."""
+    alice = browser("alice")
+    key = declare(
+        alice,
+        "Support tool export copied by an attacker",
+        kind="personal_data_breach",
+        severity="SEV1",
+        detected_at="2026-03-01T09:00Z",
+        aware_at="2026-03-01T14:00Z",
+    )
+    assert alice.post(f"/incidents/{key}/obligations/facts", data=FACTS_FORM).status_code == 303
+    title = f"Notification obligations: {key} — Support tool export copied by an attacker"
+    sections = [
+        "Summary",
+        "Facts",
+        "Obligations",
+        "Determinations needed",
+        "The rules' review dates",
+    ]
+    texas = "Tex. Bus. & Com. Code 521.053"
+
+    got = alice.get(f"/incidents/{key}/reports/counsel.docx?privileged=true")
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
+    docx = Document(io.BytesIO(got.content))
+    styled = [(p.style.name, p.text) for p in docx.paragraphs]
+    assert ("Title", title) in styled
+    assert [text for name, text in styled if name == "Heading 1"] == sections
+    obligations = [text for name, text in styled if name == "Heading 2"]
+    assert len(obligations) == 7
+    assert (
+        "#3 Texas Attorney General (AG website electronic form; AG posts public listing) — US-TX"
+        in obligations
+    )
+    body = "\n".join(text for _, text in styled)
+    assert "it is not legal advice" in body
+    assert (
+        "Law and citation: Identity Theft Enforcement and Protection Act" in body and texas in body
+    )
+    assert (
+        "Deadline: 2026-04-01 04:59 UTC · 2026-04-01 04:59 UTC · 2026-03-31 23:59 America/Chicago"
+        in body
+    )
+    assert "7 obligations: 7 pending, 0 filed" in body
+    table = docx.tables[1]  # the facts come first
+    assert [c.text for c in table.rows[0].cells] == [
+        "#",
+        "Recipient",
+        "Jurisdiction",
+        "Status",
+        "Deadline (UTC)",
+        "Tracking",
+    ]
+    assert len(table.rows) == 8
+    assert [c.text for c in table.rows[3].cells][2:5] == [
+        "US-TX",
+        "required",
+        "2026-04-01 04:59 UTC",
+    ]
+    reviews = {row.cells[0].text for row in docx.tables[-1].rows[1:]}
+    assert {"eu-gdpr-33-1", "us-tx-regulator", "us-ca-individuals"} <= reviews
+    section = docx.sections[0]
+    assert "PRIVILEGED & CONFIDENTIAL" in section.header.paragraphs[0].text
+    assert "PRIVILEGED & CONFIDENTIAL" in section.footer.paragraphs[0].text
+    plain = Document(io.BytesIO(alice.get(f"/incidents/{key}/reports/counsel.docx").content))
+    assert "PRIVILEGED" not in plain.sections[0].header.paragraphs[0].text
+
+    got = alice.get(f"/incidents/{key}/reports/counsel.pdf?privileged=true")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(got.content))
+    outline = [item["/Title"] for item in pdf.outline if isinstance(item, dict)]
+    assert outline == [title]
+    nested = [item["/Title"] for item in pdf.outline[1] if isinstance(item, dict)]
+    assert nested == sections
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    for expected in (
+        *sections,
+        key,
+        "it is not legal advice",
+        "7 obligations: 7 pending, 0 filed",
+        texas,
+        "2026-04-01 04:59 UTC",
+        "Texas Attorney General",
+        "us-tx-regulator",
+    ):
+        assert expected in text, expected
+    assert text.count("PRIVILEGED & CONFIDENTIAL") >= 2 * len(pdf.pages)  # header and footer

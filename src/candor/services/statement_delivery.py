@@ -202,6 +202,31 @@ def message_text(ctx: Context, statement: Statement, person: Recipient) -> str:
     return "\n".join(lines) + "\n"
 
 
+def personalise(
+    ctx: Context, statement: Statement, people: Sequence[Recipient]
+) -> list[outbox.Draft]:
+    """One outbox message per address, its body personalised (``message_text``); an address
+    listed twice (one contact of two customers) gets the first recipient's message only."""
+    subject = f"[{ctx.organization}] {statement.title}"
+    drafts: list[outbox.Draft] = []
+    seen: set[str] = set()
+    for person in people:
+        address = person.address.strip().lower()
+        if address in seen:
+            continue
+        seen.add(address)
+        drafts.append(
+            outbox.Draft(
+                key=_key(statement, address),
+                recipient=person.address.strip(),
+                subject=subject,
+                body=message_text(ctx, statement, person),
+                headers=dict(person.headers) or None,
+            )
+        )
+    return drafts
+
+
 def _webhook_body(incident: Incident, statement: Statement) -> str:
     return json.dumps(
         {
@@ -237,23 +262,7 @@ def on_published(
     emails = 0
     if wants_email:
         found = recipients(ctx, uow, incident, statement)
-        subject = f"[{ctx.organization}] {statement.title}"
-        drafts: list[outbox.Draft] = []
-        seen: set[str] = set()
-        for person in found.people:
-            address = person.address.strip().lower()
-            if address in seen:  # one contact of two customers gets one message
-                continue
-            seen.add(address)
-            drafts.append(
-                outbox.Draft(
-                    key=_key(statement, address),
-                    recipient=person.address.strip(),
-                    subject=subject,
-                    body=message_text(ctx, statement, person),
-                    headers=dict(person.headers) or None,
-                )
-            )
+        drafts = personalise(ctx, statement, found.people)
         emails = len(drafts)
         outbox.enqueue_many(
             uow,
