@@ -5,6 +5,10 @@
 
 ``docs/configuration.md`` keeps its hand-written prose; only the part between the
 ``<!-- settings:begin -->`` and ``<!-- settings:end -->`` markers is generated.
+
+Generated text is only as good as what it is generated from, so both modes also exit 1 naming
+every command, option, argument or setting that has no help text or description
+(``undocumented_cli``, ``undocumented_settings``; the tests call them too).
 """
 
 from __future__ import annotations
@@ -84,6 +88,12 @@ def settings_table() -> str:
 
 def setting_names(model: type[BaseModel] = config.Settings) -> list[str]:
     return [dotted for dotted, _ in _setting_fields(model)]
+
+
+def undocumented_settings(model: type[BaseModel] = config.Settings) -> list[str]:
+    """Settings whose field has no ``description``: their row in the table would say nothing."""
+    fields = _setting_fields(model)
+    return [dotted for dotted, info in fields if not (info.description or "").strip()]
 
 
 def configuration_doc(current: str) -> str:
@@ -171,6 +181,31 @@ def cli_doc() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def undocumented_cli(app: typer.Typer | None = None, *, prog: str = "candor") -> list[str]:
+    """Every command, option and argument under ``app`` (default: all of ``candor``) that has no
+    help text, named as typed: ``candor incident update --title``, ``candor task add KEY``.
+
+    Hidden ones are left out, as they are from the page and from ``--help``."""
+    if app is None:
+        from candor.cli.app import full_app
+
+        app = full_app()
+    root = typer.main.get_command(app)
+    missing: list[str] = []
+    for path, command in [([prog], root), *_commands(root, [prog])]:
+        where = " ".join(path)
+        if not (command.help or "").strip():
+            missing.append(f"{where} (the command itself)")
+        for param in _shown_params(command):
+            if (getattr(param, "help", None) or "").strip():
+                continue
+            if _is_argument(param):
+                missing.append(f"{where} {param.metavar or (param.name or '').upper()}")
+            else:
+                missing.append(f"{where} {param.opts[0]}")
+    return missing
+
+
 def _ctx(command: Any, path: list[str]) -> Any:
     return command.make_context(" ".join(path), [], resilient_parsing=True)
 
@@ -190,11 +225,19 @@ def main(argv: list[str]) -> int:
             stale.append(path)
             if not check:
                 path.write_text(text, encoding="utf-8")
+    failed = False
     if check and stale:
         names = ", ".join(str(p.relative_to(DOCS.parent)) for p in stale)
         sys.stderr.write(f"out of date: {names}; run `uv run python -m candor.docsgen`\n")
-        return 1
-    return 0
+        failed = True
+    for what, missing in (
+        ("without help text (give `help=` or a docstring in src/candor/cli/)", undocumented_cli()),
+        ("settings without a description (src/candor/config.py)", undocumented_settings()),
+    ):
+        if missing:
+            sys.stderr.write(f"{len(missing)} {what}:\n" + "".join(f"  {m}\n" for m in missing))
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
