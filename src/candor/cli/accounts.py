@@ -17,6 +17,20 @@ from candor.services import accounts
 users_app = typer.Typer(no_args_is_help=True)
 tokens_app = typer.Typer(no_args_is_help=True)
 
+USERNAME = typer.Argument(..., help="The user's sign-in name, as `candor user list` shows it.")
+ROLE_HELP = (
+    "What the user may do: admin (users, tokens, settings, every incident), responder (declare "
+    "and work incidents), counsel (also records legal determinations), viewer (reads incidents "
+    "that are not restricted)."
+)
+DISPLAY_NAME_HELP = "Full name shown on pages, the timeline and statements, e.g. 'Alice Smith'."
+EMAIL_HELP = "Where Candor sends this user's notifications, e.g. alice@example.com."
+FROM_STDIN_HELP = (
+    "Read the password from the first line of standard input instead of prompting for it "
+    "twice (for scripts and when not in a terminal)."
+)
+GENERATE_HELP = "Generate a strong random password and print it once; it is not stored."
+
 
 def _read_password(from_stdin: bool, generate: bool) -> tuple[str, bool]:
     if from_stdin:
@@ -48,16 +62,12 @@ def create(
         OrgRole.RESPONDER,
         "--role",
         case_sensitive=False,
-        help="admin, responder, counsel or viewer.",
+        help=ROLE_HELP + " --admin overrides it.",
     ),
-    display_name: str = typer.Option("", "--display-name"),
-    email: str = typer.Option("", "--email"),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from standard input."
-    ),
-    generate_password: bool = typer.Option(
-        False, "--generate-password", help="Generate a password and print it once."
-    ),
+    display_name: str = typer.Option("", "--display-name", help=DISPLAY_NAME_HELP),
+    email: str = typer.Option("", "--email", help=EMAIL_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=FROM_STDIN_HELP),
+    generate_password: bool = typer.Option(False, "--generate-password", help=GENERATE_HELP),
     json: bool = JSON_OPTION,
 ) -> None:
     """Create a user who can sign in to the web UI."""
@@ -119,13 +129,20 @@ def list_(
 
 @users_app.command("set")
 def set_(
-    username: str = typer.Argument(...),
-    role: OrgRole | None = typer.Option(None, "--role", case_sensitive=False),
-    active: bool | None = typer.Option(
-        None, "--active/--inactive", help="Deactivating ends the user's sessions and tokens."
+    username: str = USERNAME,
+    role: OrgRole | None = typer.Option(
+        None, "--role", case_sensitive=False, help=ROLE_HELP + " Unset: unchanged."
     ),
-    display_name: str | None = typer.Option(None, "--display-name"),
-    email: str | None = typer.Option(None, "--email"),
+    active: bool | None = typer.Option(
+        None,
+        "--active/--inactive",
+        help="Allow or stop signing in; deactivating ends the user's sessions and tokens at "
+        "once. Unset: unchanged.",
+    ),
+    display_name: str | None = typer.Option(
+        None, "--display-name", help=DISPLAY_NAME_HELP + " Unset: unchanged."
+    ),
+    email: str | None = typer.Option(None, "--email", help=EMAIL_HELP + " Unset: unchanged."),
 ) -> None:
     """Change a user's role, name, e-mail or whether they may sign in."""
     app_ = application()
@@ -145,9 +162,9 @@ def set_(
 
 @users_app.command("passwd")
 def passwd(
-    username: str = typer.Argument(...),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
-    generate_password: bool = typer.Option(False, "--generate-password"),
+    username: str = USERNAME,
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=FROM_STDIN_HELP),
+    generate_password: bool = typer.Option(False, "--generate-password", help=GENERATE_HELP),
 ) -> None:
     """Set a user's password (ends their sessions)."""
     app_ = application()
@@ -162,10 +179,23 @@ def passwd(
 def token_create(
     name: str = typer.Option(..., "--name", help="What will use it, e.g. 'SIEM export'."),
     scope: list[Scope] = typer.Option(
-        [Scope.READ], "--scope", case_sensitive=False, help="read, write or admin (repeatable)."
+        [Scope.READ],
+        "--scope",
+        case_sensitive=False,
+        help="What the token may do: read, write or admin; repeat for several. It never "
+        "exceeds its owner's own rights.",
     ),
-    user: str | None = typer.Option(None, "--user", help="Owner (default: you)."),
-    expires_days: int | None = typer.Option(None, "--expires-days", min=1, max=3650),
+    user: str | None = typer.Option(
+        None, "--user", help="User name of the token's owner (admins only). Unset: you."
+    ),
+    expires_days: int | None = typer.Option(
+        None,
+        "--expires-days",
+        min=1,
+        max=3650,
+        help="Days until the token stops working (1 to 3650). Unset: it never expires; "
+        "revoke it with `candor token revoke`.",
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Create an API token. It is shown once; only its hash is stored."""

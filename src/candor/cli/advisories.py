@@ -68,7 +68,12 @@ def export(
         metavar="ID|FILE",
         help="An advisory in the workspace (ACME-SA-2026-001), or a YAML record file.",
     ),
-    fmt: Format = typer.Option(..., "--format", case_sensitive=False, help="cve, csaf or osv."),
+    fmt: Format = typer.Option(
+        ...,
+        "--format",
+        case_sensitive=False,
+        help="The document to write: a CVE record, a CSAF advisory or an OSV record.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of to stdout."),
     cve: str | None = typer.Option(
         None, "--cve", help="With several vulnerabilities: the one with this CVE id (cve, osv)."
@@ -128,7 +133,11 @@ def _published(
 def import_(
     file: Path = typer.Argument(..., help="A CVE record, CSAF document or OSV record (JSON)."),
     fmt: SourceFormat = typer.Option(
-        SourceFormat.AUTO, "--format", case_sensitive=False, help="auto, cve, csaf or osv."
+        SourceFormat.AUTO,
+        "--format",
+        case_sensitive=False,
+        help="What the file is; auto tells a CVE record, CSAF document or OSV record apart "
+        "by its content.",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the YAML here (default stdout)."),
     store: bool = typer.Option(
@@ -160,7 +169,11 @@ def import_(
 def validate_(
     file: Path = typer.Argument(..., help="A CVE record, CSAF document or OSV record."),
     fmt: SourceFormat = typer.Option(
-        SourceFormat.AUTO, "--format", case_sensitive=False, help="auto, cve, csaf or osv."
+        SourceFormat.AUTO,
+        "--format",
+        case_sensitive=False,
+        help="What the file is; auto tells a CVE record, CSAF document or OSV record apart "
+        "by its content.",
     ),
     json: bool = JSON_OPTION,
 ) -> None:

@@ -22,6 +22,16 @@ from candor.web.templating import STATIC, Templates
 
 MARKER = ".candor-publish"  # written into a publish-dir output, so a rerun may replace it
 
+ADVISORY_ID = typer.Argument(
+    ...,
+    metavar="ID",
+    help="The advisory's id, ORG-SA-YEAR-SEQ, e.g. ACME-SA-2026-001 (`candor advisory list`).",
+)
+VERSION_HELP = (
+    "Refuse if the advisory is no longer at this version (`candor advisory show` prints it), "
+    "so you never overwrite a colleague's edit. Unset: no check."
+)
+
 
 def _record_file(path: Path, default_id: str = UNNUMBERED) -> Advisory:
     """A record from YAML; a new one need not name an id (the workspace gives it one)."""
@@ -29,7 +39,11 @@ def _record_file(path: Path, default_id: str = UNNUMBERED) -> Advisory:
 
 
 def list_(
-    status: AdvisoryStatus | None = typer.Option(None, "--status", help="draft or published."),
+    status: AdvisoryStatus | None = typer.Option(
+        None,
+        "--status",
+        help="Only drafts (never published) or only published advisories. Unset: both.",
+    ),
     cve: str | None = typer.Option(None, "--cve", help="Only advisories naming this CVE id."),
     incident: str | None = typer.Option(None, "--incident", help="Only those linked to it."),
     json: bool = JSON_OPTION,
@@ -59,7 +73,7 @@ def list_(
 
 
 def show(
-    advisory_id: str = typer.Argument(..., metavar="ID"),
+    advisory_id: str = ADVISORY_ID,
     yaml: bool = typer.Option(False, "--yaml", help="Print the record, ready to edit."),
     json: bool = JSON_OPTION,
 ) -> None:
@@ -95,14 +109,41 @@ def show(
 
 def create(
     file: Path | None = typer.Option(None, "--file", help="The advisory as YAML (record format)."),
-    title: str | None = typer.Option(None, "--title"),
-    description: str | None = typer.Option(None, "--description"),
-    tlp: Tlp = typer.Option(Tlp.CLEAR, "--tlp", case_sensitive=False),
-    incident: list[str] = typer.Option([], "--incident", help="Incident key; repeatable."),
-    cve: str | None = typer.Option(None, "--cve", help="CVE id of the vulnerability."),
-    cvss_vector: list[str] = typer.Option([], "--cvss", help="CVSS vector; repeatable."),
-    cwe: str | None = typer.Option(None, "--cwe", help="e.g. CWE-532"),
-    cwe_name: str | None = typer.Option(None, "--cwe-name"),
+    title: str | None = typer.Option(
+        None, "--title", help="A short public title, e.g. 'API keys written to debug logs'."
+    ),
+    description: str | None = typer.Option(
+        None,
+        "--description",
+        help="What the vulnerability is, who is affected and what to do, in plain words.",
+    ),
+    tlp: Tlp = typer.Option(
+        Tlp.CLEAR,
+        "--tlp",
+        case_sensitive=False,
+        help="Traffic Light Protocol 2.0 label: who may see it. Only TLP:CLEAR advisories "
+        "appear on the public pages once published.",
+    ),
+    incident: list[str] = typer.Option(
+        [],
+        "--incident",
+        help="Key of an incident this advisory comes from, e.g. INC-2026-7; repeat for several.",
+    ),
+    cve: str | None = typer.Option(
+        None, "--cve", help="CVE id of the vulnerability, e.g. CVE-2026-12345, if it has one."
+    ),
+    cvss_vector: list[str] = typer.Option(
+        [],
+        "--cvss",
+        help="CVSS vector (v2.0, v3.x or v4.0), e.g. CVSS:3.1/AV:N/AC:L/…; the score is "
+        "computed from it. Repeat for one per version.",
+    ),
+    cwe: str | None = typer.Option(None, "--cwe", help="The weakness's CWE id, e.g. CWE-532."),
+    cwe_name: str | None = typer.Option(
+        None,
+        "--cwe-name",
+        help="The weakness's name, e.g. 'Insertion of Sensitive Information into Log File'.",
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Create a draft from a YAML record (--file) or from fields; it gets the next id."""
@@ -133,12 +174,16 @@ def create(
 
 
 def edit(
-    advisory_id: str = typer.Argument(..., metavar="ID"),
-    file: Path = typer.Option(..., "--file", help="The whole record as YAML (see show --yaml)."),
-    version: int | None = typer.Option(
-        None, "--version", help="Refuse if the advisory is no longer at this version."
+    advisory_id: str = ADVISORY_ID,
+    file: Path = typer.Option(
+        ...,
+        "--file",
+        help="The whole record as YAML; start from `candor advisory show ID --yaml`.",
     ),
-    reason: str = typer.Option("", "--reason", help="Kept in the audit log."),
+    version: int | None = typer.Option(None, "--version", help=VERSION_HELP),
+    reason: str = typer.Option(
+        "", "--reason", help="Why it changed, in a sentence; kept in the audit log."
+    ),
 ) -> None:
     """Replace what the advisory says. Its id and published revisions stay as they are."""
     app = application()
@@ -154,9 +199,14 @@ def edit(
 
 
 def publish(
-    advisory_id: str = typer.Argument(..., metavar="ID"),
-    summary: str = typer.Option(..., "--summary", help="What changed in this revision."),
-    version: int | None = typer.Option(None, "--version"),
+    advisory_id: str = ADVISORY_ID,
+    summary: str = typer.Option(
+        ...,
+        "--summary",
+        help="What changed in this revision, e.g. 'Initial public release' or 'Fixed "
+        "version corrected'; published in the revision history.",
+    ),
+    version: int | None = typer.Option(None, "--version", help=VERSION_HELP),
     json: bool = JSON_OPTION,
 ) -> None:
     """Publish the advisory as its next revision, dated now; its documents are frozen with it."""
@@ -175,8 +225,10 @@ def publish(
 
 
 def discard(
-    advisory_id: str = typer.Argument(..., metavar="ID"),
-    reason: str = typer.Option("", "--reason"),
+    advisory_id: str = ADVISORY_ID,
+    reason: str = typer.Option(
+        "", "--reason", help="Why the draft is dropped, in a sentence; kept in the audit log."
+    ),
 ) -> None:
     """Delete a draft that was never published."""
     app = application()

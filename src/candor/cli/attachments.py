@@ -13,7 +13,15 @@ from rich.table import Table
 
 from candor.adapters.records.blobs import human_size
 from candor.adapters.records.export_zip import zip_writer
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    print_json,
+    short_time,
+)
 from candor.domain.attachments import OwnerType
 from candor.domain.errors import InvalidInput, Problem
 from candor.services import attachments, export, retention, views
@@ -25,7 +33,7 @@ export_app = typer.Typer(no_args_is_help=True)
 
 @app.command("add")
 def add(
-    key: str = typer.Argument(..., help="Incident key, e.g. INC-2026-7."),
+    key: str = INCIDENT_KEY,
     file: Path = typer.Argument(..., help="The file to keep as evidence."),
     note: str = typer.Option("", "--note", help="What it is and where it came from."),
     owner: str | None = typer.Option(
@@ -69,7 +77,7 @@ def add(
 
 
 @app.command("list")
-def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def list_(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """List an incident's attachments."""
     app_ = application()
     items = attachments.list_attachments(app_.context, actor(), key)
@@ -123,7 +131,7 @@ def get(
 
 @hold_app.command("place")
 def place(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     reason: str = typer.Option(..., "--reason", help="Why: the matter, the request, who asked."),
 ) -> None:
     """Place a legal hold: nothing under the incident may be deleted until it is released."""
@@ -132,14 +140,21 @@ def place(
 
 
 @hold_app.command("release")
-def release(key: str = typer.Argument(...), reason: str = typer.Option(..., "--reason")) -> None:
+def release(
+    key: str = INCIDENT_KEY,
+    reason: str = typer.Option(
+        ...,
+        "--reason",
+        help="Why the records may be deleted again: the matter closed, who confirmed it.",
+    ),
+) -> None:
     """Release an incident's legal hold."""
     retention.release_hold(application().context, actor(), key, reason=reason)
     console.print(f"Released the legal hold on {key.upper()}.")
 
 
 @hold_app.command("list")
-def holds(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def holds(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """Show an incident's legal holds, current and past."""
     items = retention.holds(application().context, actor(), key)
     if json:
@@ -168,7 +183,7 @@ def holds(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 @export_app.command("incident")
 def export_incident(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     out: Path = typer.Argument(..., help="The ZIP file to write."),
 ) -> None:
     """Everything about one incident in one ZIP, with a manifest of hashes (audited)."""

@@ -5,7 +5,16 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json, short_time
+from candor.cli.common import (
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    err,
+    limit_option,
+    print_json,
+    short_time,
+)
 from candor.domain.audit import AuditFilter
 from candor.services import audit, views
 
@@ -39,7 +48,7 @@ def list_(
     incident: str | None = typer.Option(None, "--incident", help="Only this incident."),
     who: str | None = typer.Option(None, "--actor", help="Only this user."),
     action: str | None = typer.Option(None, "--action", help="Action prefix, e.g. incident."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+    limit: int = limit_option(50, maximum=10_000),
     json: bool = JSON_OPTION,
 ) -> None:
     """List audit records, newest first."""

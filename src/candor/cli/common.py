@@ -16,7 +16,7 @@ from rich.console import Console
 from candor.domain.access import Actor, OrgRole
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.incidents import check_person
-from candor.domain.vocabulary import parse_instant
+from candor.domain.vocabulary import Kind, Severity, parse_instant
 
 if TYPE_CHECKING:  # the workspace (database, every adapter) loads only for commands that use it
     from candor import bootstrap
@@ -25,6 +25,44 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON with stable field names.")
+INCIDENT_KEY = typer.Argument(
+    ..., help="The incident's key, e.g. INC-2026-7 (`candor incident list` shows them)."
+)
+KIND_HELP = (
+    "What happened: event (observed, no compromise), security_incident (our systems or data "
+    "compromised), personal_data_breach (personal data exposed: legal clocks may run), "
+    "supply_chain_breach (secrets or code we hold for customers exposed)."
+)
+SEVERITY_HELP = (
+    "SEV1 critical (customer or personal data reached, or attacker active: all hands now) to "
+    "SEV4 low (no evidence of compromise)."
+)
+NEW_KIND = typer.Option(Kind.SECURITY_INCIDENT, "--kind", case_sensitive=False, help=KIND_HELP)
+NEW_SEVERITY = typer.Option(
+    Severity.SEV3, "--severity", help=SEVERITY_HELP + " Triage may change it."
+)
+RESTRICTED = typer.Option(
+    False,
+    "--restricted",
+    help="Need-to-know: only the incident's members (roles, participants, the declarer) and "
+    "admins see it.",
+)
+
+
+def limit_option(default: int, *, maximum: int | None = None) -> Any:
+    """``--limit N`` of a listing command: how many rows it shows at most."""
+    bounds = f" (1 to {maximum})" if maximum else ""
+    return typer.Option(
+        default, "--limit", min=1, max=maximum, help=f"Show at most this many rows{bounds}."
+    )
+
+
+EXPECTED_VERSION = typer.Option(
+    None,
+    "--expected-version",
+    help="Refuse the change if the incident is no longer at this version (`candor incident "
+    "show` prints it), so you never overwrite a colleague's change. Unset: no check.",
+)
 
 
 class State:

@@ -10,13 +10,17 @@ import typer
 from rich.table import Table
 
 from candor.adapters import contacts_file
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json
+from candor.cli.common import INCIDENT_KEY, JSON_OPTION, actor, application, console, print_json
 from candor.cli.playbooks import find as find_playbook
 from candor.domain.contacts import CATEGORY_DEFINITIONS, Category, Contact, snapshot
 from candor.domain.errors import InvalidInput, Problem
 from candor.services import contacts
 
 app = typer.Typer(no_args_is_help=True)
+
+HANDLE = typer.Argument(
+    ..., help="The contact's short name, e.g. acme-law (`candor contact list`)."
+)
 
 
 def _day(value: str | None, *, field: str) -> date | None:
@@ -43,8 +47,15 @@ def _person(text: str) -> dict[str, str]:
 @app.command("add")
 def add(
     handle: str = typer.Argument(..., help="A short name, e.g. acme-law."),
-    category: Category = typer.Option(..., "--category", case_sensitive=False),
-    organisation: str = typer.Option(..., "--organisation", "--organization"),
+    category: Category = typer.Option(
+        ...,
+        "--category",
+        case_sensitive=False,
+        help="What kind of help they give; `candor contact suggest` proposes contacts by it.",
+    ),
+    organisation: str = typer.Option(
+        ..., "--organisation", "--organization", help="The firm or body, e.g. 'Acme Law LLP'."
+    ),
     purpose: str = typer.Option("", "--purpose", help="What they are for, when to call."),
     person: list[str] = typer.Option(
         [], "--person", help="NAME|ROLE|EMAIL|PHONE (repeat for several people)."
@@ -55,15 +66,31 @@ def add(
     retainer: bool | None = typer.Option(
         None, "--retainer/--no-retainer", help="Whether a retainer is in place."
     ),
-    retainer_number: str = typer.Option("", "--retainer-number"),
-    retainer_hours: int | None = typer.Option(None, "--retainer-hours", min=0),
+    retainer_number: str = typer.Option(
+        "", "--retainer-number", help="The retainer's or policy's number, to quote when calling."
+    ),
+    retainer_hours: int | None = typer.Option(
+        None, "--retainer-hours", min=0, help="Hours of work the retainer pre-pays."
+    ),
     retainer_expires: str | None = typer.Option(None, "--retainer-expires", help="YYYY-MM-DD."),
-    retainer_terms: str = typer.Option("", "--retainer-terms"),
+    retainer_terms: str = typer.Option(
+        "",
+        "--retainer-terms",
+        help="What the retainer covers and how to invoke it, e.g. 'response within 2 hours'.",
+    ),
     notice_text: str | None = typer.Option(None, "--notice-text", help="Insurer's notice clause."),
-    notice_hours: int | None = typer.Option(None, "--notice-hours", min=1),
+    notice_hours: int | None = typer.Option(
+        None,
+        "--notice-hours",
+        min=1,
+        help="Within how many hours of learning of an incident the insurer must be told (from "
+        "the policy's notice condition, e.g. 48). Insurers only.",
+    ),
     portal: str = typer.Option("", "--portal", help="A regulator's filing portal (https)."),
     jurisdiction: str = typer.Option("", "--jurisdiction", help="e.g. IE, US-CA."),
-    notes: str = typer.Option("", "--notes"),
+    notes: str = typer.Option(
+        "", "--notes", help="Anything else a responder should know before calling."
+    ),
     verified_on: str | None = typer.Option(
         None, "--verified-on", help="YYYY-MM-DD, when the details were last checked."
     ),
@@ -105,7 +132,9 @@ def _view(contact: Contact, app_: Any) -> dict[str, Any]:
 
 @app.command("list")
 def list_(
-    category: Category | None = typer.Option(None, "--category", case_sensitive=False),
+    category: Category | None = typer.Option(
+        None, "--category", case_sensitive=False, help="Only contacts of this kind."
+    ),
     stale: bool = typer.Option(False, "--stale", help="Only entries not verified in 180 days."),
     json: bool = JSON_OPTION,
 ) -> None:
@@ -136,7 +165,7 @@ def list_(
 
 
 @app.command("show")
-def show(handle: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def show(handle: str = HANDLE, json: bool = JSON_OPTION) -> None:
     """One contact with its people, out-of-band reach and terms."""
     app_ = application()
     c = contacts.get(app_.context, actor(), handle)
@@ -188,7 +217,7 @@ def show(handle: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 @app.command("verify")
 def verify(
-    handle: str = typer.Argument(...),
+    handle: str = HANDLE,
     on: str | None = typer.Option(None, "--on", help="YYYY-MM-DD; default today."),
     note: str = typer.Option("", "--note", help="What was checked, with whom."),
 ) -> None:
@@ -200,7 +229,7 @@ def verify(
 
 @app.command("remove")
 def remove(
-    handle: str = typer.Argument(...),
+    handle: str = HANDLE,
     reason: str = typer.Option("", "--reason", help="Why (kept in the audit log)."),
 ) -> None:
     """Remove a contact (its last details stay in the audit log)."""
@@ -210,7 +239,14 @@ def remove(
 
 
 @app.command("import")
-def import_(file: Path = typer.Argument(..., metavar="FILE.yaml")) -> None:
+def import_(
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE.yaml",
+        help="YAML with a list under `contacts:`, each entry a handle and the details of "
+        "`candor contact add` (docs/prepare.md); an existing handle is updated.",
+    ),
+) -> None:
     """Add or update contacts from a YAML file; nothing is written unless all of it is valid."""
     entries = contacts_file.load(file)
     app_ = application()
@@ -223,7 +259,7 @@ def import_(file: Path = typer.Argument(..., metavar="FILE.yaml")) -> None:
 
 @app.command("suggest")
 def suggest(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     playbook: str | None = typer.Option(None, "--playbook", help="Add the playbook's contacts."),
     json: bool = JSON_OPTION,
 ) -> None:

@@ -13,7 +13,15 @@ import typer
 from rich.table import Table
 
 from candor import bootstrap
-from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json
+from candor.cli.common import (
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    err,
+    limit_option,
+    print_json,
+)
 from candor.domain.bounces import parse_dsn
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.outbox import Message, State
@@ -106,7 +114,7 @@ def _rows(items: list[Message], json: bool, title: str) -> None:
 @outbox_app.command("list")
 def list_messages(
     state: list[State] = typer.Option([], "--state", help="Only these states (repeatable)."),
-    limit: int = typer.Option(200, "--limit", min=1, max=100000),
+    limit: int = limit_option(200, maximum=100_000),
     json: bool = JSON_OPTION,
 ) -> None:
     """Messages in the outbox, newest change first, and the count in each state."""
@@ -119,9 +127,7 @@ def list_messages(
 
 
 @outbox_app.command("unconfirmed")
-def unconfirmed(
-    limit: int = typer.Option(100000, "--limit", min=1), json: bool = JSON_OPTION
-) -> None:
+def unconfirmed(limit: int = limit_option(100_000), json: bool = JSON_OPTION) -> None:
     """Messages that may or may not have reached the receiver: settle each with `resolve`."""
     app = application()
     _rows(
@@ -200,7 +206,9 @@ def unreachable(json: bool = JSON_OPTION) -> None:
 @webhooks_app.command("add")
 def add_webhook(
     url: str = typer.Argument(..., help="The receiver's https:// URL."),
-    description: str = typer.Option("", "--description", help="What receives it."),
+    description: str = typer.Option(
+        "", "--description", help="What receives it, e.g. 'Slack #incidents relay'."
+    ),
 ) -> None:
     """Register a webhook receiver; prints its signing secret once."""
     app = application()

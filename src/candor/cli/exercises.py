@@ -20,6 +20,10 @@ from candor.domain.scenarios import Scenario, parse_scenario
 from candor.services import exercises, prepare_views
 
 app = typer.Typer(no_args_is_help=True)
+
+EXERCISE_KEY = typer.Argument(
+    ..., help="The exercise's key, e.g. EX-2026-1 (`candor exercise list`)."
+)
 BANNER = "EXERCISE — nothing is sent outside the organisation."
 
 
@@ -151,8 +155,14 @@ def practice(
 
 @app.command("release")
 def release(
-    key: str = typer.Argument(..., help="Exercise key, e.g. EX-2026-1."),
-    inject: int | None = typer.Option(None, "--inject", min=1, help="Must be the next one."),
+    key: str = EXERCISE_KEY,
+    inject: int | None = typer.Option(
+        None,
+        "--inject",
+        min=1,
+        help="The inject's number, as a check that you release the one you mean; refused "
+        "unless it is the next one. Unset: the next one.",
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Release the next inject (facilitator)."""
@@ -166,7 +176,7 @@ def release(
 
 @app.command("decide")
 def decide(
-    key: str = typer.Argument(..., help="Exercise key."),
+    key: str = EXERCISE_KEY,
     text: str = typer.Argument(..., help="The decision, as you would write it for real."),
     meets: list[str] = typer.Option(
         [], "--meets", help="Expectation id this decision fulfils (see `report`)."
@@ -179,7 +189,7 @@ def decide(
 
 
 @app.command("end")
-def end(key: str = typer.Argument(...)) -> None:
+def end(key: str = EXERCISE_KEY) -> None:
     """End the exercise (facilitator); unmet expectations then count as missed."""
     app_ = application()
     exercise = exercises.end(app_.context, actor(), key)
@@ -209,7 +219,7 @@ def list_(json: bool = JSON_OPTION) -> None:
 
 
 @app.command("report")
-def report(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def report(key: str = EXERCISE_KEY, json: bool = JSON_OPTION) -> None:
     """The after-action report: each expectation met, late, missed, pending or not measured."""
     app_ = application()
     result = exercises.report(app_.context, actor(), key, app_.signals)

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    print_json,
+    short_time,
+)
 from candor.domain.errors import InvalidInput, Problem, ProblemCollector
 from candor.domain.obligations.reminders import left
 from candor.domain.status_report import PARTS, StatusSchedule
@@ -17,12 +25,18 @@ impact_app = typer.Typer(no_args_is_help=True)
 findings_app = typer.Typer(no_args_is_help=True)
 
 ANSWER = typer.Option("unknown", help="yes, no or unknown")
+FINDING = typer.Argument(
+    ..., help="The finding's number within the incident (`candor findings list`)."
+)
+SHOWN_VERSION = typer.Option(
+    None, "--version", help="The version number (`candor impact versions`). Unset: the current one."
+)
 
 
 @impact_app.command("show")
 def show(
-    key: str = typer.Argument(...),
-    version: int | None = typer.Option(None, "--version"),
+    key: str = INCIDENT_KEY,
+    version: int | None = SHOWN_VERSION,
     json: bool = JSON_OPTION,
 ) -> None:
     """Show the impact statement (the current version unless --version)."""
@@ -41,7 +55,7 @@ def show(
 
 @impact_app.command("save")
 def save(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     file: Path = typer.Argument(
         ...,
         help="YAML: {sections: {what_happened: {text, "
@@ -79,7 +93,7 @@ def save(
 
 
 @impact_app.command("versions")
-def versions(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def versions(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """List the versions."""
     app = application()
     found = impact.statement(app.context, actor(), key)
@@ -111,9 +125,9 @@ def versions(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 @impact_app.command("diff")
 def diff(
-    key: str = typer.Argument(...),
-    a: int = typer.Argument(...),
-    b: int = typer.Argument(...),
+    key: str = INCIDENT_KEY,
+    a: int = typer.Argument(..., help="The older version's number (`candor impact versions`)."),
+    b: int = typer.Argument(..., help="The newer version's number."),
     json: bool = JSON_OPTION,
 ) -> None:
     """Word-level differences between two versions ([-removed-] {+added+})."""
@@ -127,9 +141,11 @@ def diff(
 
 @impact_app.command("export")
 def export(
-    key: str = typer.Argument(...),
-    version: int | None = typer.Option(None, "--version"),
-    out: Path | None = typer.Option(None, "--out"),
+    key: str = INCIDENT_KEY,
+    version: int | None = SHOWN_VERSION,
+    out: Path | None = typer.Option(
+        None, "--out", help="The Markdown file to write (replaced if it exists). Unset: stdout."
+    ),
 ) -> None:
     """Export a version as Markdown."""
     app = application()
@@ -143,9 +159,15 @@ def export(
 
 @findings_app.command("add")
 def add(
-    key: str = typer.Argument(...),
-    summary: str = typer.Argument(...),
-    source: str = typer.Option(..., "--source", help="Where it came from."),
+    key: str = INCIDENT_KEY,
+    summary: str = typer.Argument(
+        ...,
+        help="The new information in one factual sentence, e.g. 'Key AKIA… was used from "
+        "203.0.113.9 on 3 March'.",
+    ),
+    source: str = typer.Option(
+        ..., "--source", help="Where it came from: a person, a tool, a log, a vendor."
+    ),
     evidence: str = typer.Option("", "--evidence", help="A pointer to the evidence."),
 ) -> None:
     """Park a new piece of information for review."""
@@ -158,8 +180,8 @@ def add(
 
 @findings_app.command("review")
 def review(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
+    key: str = INCIDENT_KEY,
+    number: int = FINDING,
     customer_impact: str = typer.Option(
         "unknown", "--customer-impact", help="Does it change customer impact? yes, no or unknown"
     ),
@@ -169,7 +191,9 @@ def review(
     new_data: str = typer.Option(
         "unknown", "--new-data", help="New data involved? yes, no or unknown"
     ),
-    note: str = typer.Option("", "--note"),
+    note: str = typer.Option(
+        "", "--note", help="Why you answered so, for whoever writes the next version."
+    ),
 ) -> None:
     """Answer the three questions for a finding."""
     app = application()
@@ -188,9 +212,13 @@ def review(
 
 @findings_app.command("dismiss")
 def dismiss(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    reason: str = typer.Option(..., "--reason"),
+    key: str = INCIDENT_KEY,
+    number: int = FINDING,
+    reason: str = typer.Option(
+        ...,
+        "--reason",
+        help="Why it changes nothing in the impact statement, e.g. 'duplicate of #3'.",
+    ),
 ) -> None:
     """Dismiss a reviewed finding, saying why."""
     app = application()
@@ -200,9 +228,11 @@ def dismiss(
 
 @findings_app.command("integrate")
 def integrate(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    version: int = typer.Option(..., "--version"),
+    key: str = INCIDENT_KEY,
+    number: int = FINDING,
+    version: int = typer.Option(
+        ..., "--version", help="The saved impact-statement version that took the finding in."
+    ),
 ) -> None:
     """Record that a saved version already took a reviewed finding in."""
     app = application()
@@ -211,7 +241,7 @@ def integrate(
 
 
 @findings_app.command("list")
-def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def list_(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """List an incident's findings with their state and whether they are overdue."""
     app = application()
     view = impact.findings(app.context, actor(), key)
@@ -256,7 +286,7 @@ def due(json: bool = JSON_OPTION) -> None:
 
 
 def status_report(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     post: bool = typer.Option(False, "--post", help="Post it to the timeline."),
     edited: Path | None = typer.Option(
         None,

@@ -5,7 +5,23 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time, when
+from candor.cli.common import (
+    EXPECTED_VERSION,
+    INCIDENT_KEY,
+    JSON_OPTION,
+    KIND_HELP,
+    NEW_KIND,
+    NEW_SEVERITY,
+    RESTRICTED,
+    SEVERITY_HELP,
+    actor,
+    application,
+    console,
+    limit_option,
+    print_json,
+    short_time,
+    when,
+)
 from candor.cli.playbooks import find as find_playbook
 from candor.domain.lifecycle import Phase
 from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity
@@ -19,16 +35,24 @@ app = typer.Typer(no_args_is_help=True)
 def declare(
     title: str = typer.Argument(..., help="A short, factual title."),
     summary: str = typer.Option("", "--summary", help="What is known so far."),
-    kind: Kind = typer.Option(Kind.SECURITY_INCIDENT, "--kind", case_sensitive=False),
-    severity: Severity = typer.Option(Severity.SEV3, "--severity"),
-    restricted: bool = typer.Option(
-        False, "--restricted", help="Need-to-know: only members and admins see it."
-    ),
+    kind: Kind = NEW_KIND,
+    severity: Severity = NEW_SEVERITY,
+    restricted: bool = RESTRICTED,
     exercise: bool = typer.Option(
         False, "--exercise", help="A practice incident: nothing is sent outside."
     ),
-    detected_at: str | None = typer.Option(None, "--detected-at", help="ISO 8601 time."),
-    aware_at: str | None = typer.Option(None, "--aware-at", help="ISO 8601 time."),
+    detected_at: str | None = typer.Option(
+        None,
+        "--detected-at",
+        help="When the first signal was seen: ISO 8601 with a zone, e.g. 2026-03-02T14:00Z. "
+        "Unset: not recorded yet (`candor incident set-time`).",
+    ),
+    aware_at: str | None = typer.Option(
+        None,
+        "--aware-at",
+        help="When the organisation became aware (ISO 8601 with a zone); GDPR and most US state "
+        "notification deadlines run from it. Unset: not recorded yet, and the incident warns.",
+    ),
     playbook: str | None = typer.Option(
         None, "--playbook", help="Create this playbook's tasks (see `candor playbook list`)."
     ),
@@ -66,9 +90,13 @@ def declare(
 @app.command("list")
 def list_(
     all_: bool = typer.Option(False, "--all", help="Include closed and declined incidents."),
-    phase: Phase | None = typer.Option(None, "--phase", case_sensitive=False),
-    severity: Severity | None = typer.Option(None, "--severity"),
-    limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+    phase: Phase | None = typer.Option(
+        None, "--phase", case_sensitive=False, help="Only incidents in this phase."
+    ),
+    severity: Severity | None = typer.Option(
+        None, "--severity", help="Only incidents of this severity."
+    ),
+    limit: int = limit_option(100, maximum=10_000),
     json: bool = JSON_OPTION,
 ) -> None:
     """List incidents (open ones unless --all), newest first."""
@@ -102,7 +130,7 @@ def list_(
 
 @app.command("show")
 def show(
-    key: str = typer.Argument(..., help="Incident key, e.g. INC-2026-7."),
+    key: str = INCIDENT_KEY,
     json: bool = JSON_OPTION,
 ) -> None:
     """Show an incident: header, roles, warnings, open tasks and the latest timeline entries."""
@@ -151,20 +179,28 @@ def show(
 
 @app.command("update")
 def update(
-    key: str = typer.Argument(...),
-    title: str | None = typer.Option(None, "--title"),
-    summary: str | None = typer.Option(None, "--summary"),
-    kind: Kind | None = typer.Option(None, "--kind", case_sensitive=False),
-    severity: Severity | None = typer.Option(None, "--severity"),
+    key: str = INCIDENT_KEY,
+    title: str | None = typer.Option(
+        None, "--title", help="A new short, factual title. Unset: unchanged."
+    ),
+    summary: str | None = typer.Option(
+        None, "--summary", help="A new summary of what is known. Unset: unchanged."
+    ),
+    kind: Kind | None = typer.Option(
+        None, "--kind", case_sensitive=False, help=KIND_HELP + " Unset: unchanged."
+    ),
+    severity: Severity | None = typer.Option(
+        None, "--severity", help=SEVERITY_HELP + " Unset: unchanged."
+    ),
     confidentiality: Confidentiality | None = typer.Option(
-        None, "--confidentiality", case_sensitive=False
+        None,
+        "--confidentiality",
+        case_sensitive=False,
+        help="restricted: need-to-know, only members (roles, participants, the declarer) and "
+        "admins see it; normal: everyone signed in. Unset: unchanged.",
     ),
     reason: str = typer.Option("", "--reason", help="Why (recorded on the timeline)."),
-    expected_version: int | None = typer.Option(
-        None,
-        "--expected-version",
-        help="Refuse the change if the incident is no longer at this version.",
-    ),
+    expected_version: int | None = EXPECTED_VERSION,
     json: bool = JSON_OPTION,
 ) -> None:
     """Change an incident's title, summary, kind, severity or confidentiality."""
@@ -195,10 +231,12 @@ def update(
 
 @app.command("transition")
 def transition(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     phase: Phase = typer.Argument(..., case_sensitive=False, help="The phase to move to."),
-    reason: str = typer.Option("", "--reason", help="Why (required to decline)."),
-    expected_version: int | None = typer.Option(None, "--expected-version"),
+    reason: str = typer.Option(
+        "", "--reason", help="Why, recorded on the timeline; required to decline."
+    ),
+    expected_version: int | None = EXPECTED_VERSION,
     json: bool = JSON_OPTION,
 ) -> None:
     """Move an incident to another phase."""
@@ -214,8 +252,10 @@ def transition(
 
 @app.command("close")
 def close(
-    key: str = typer.Argument(...),
-    reason: str = typer.Option("", "--reason"),
+    key: str = INCIDENT_KEY,
+    reason: str = typer.Option(
+        "", "--reason", help="Why it can be closed, e.g. 'retro published'; on the timeline."
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Close an incident (from post_incident)."""
@@ -224,14 +264,19 @@ def close(
 
 @app.command("set-time")
 def set_time(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     clock: str = typer.Argument(
         ...,
         help="detected_at, aware_at, breach_determined_at, "
         "materiality_determined_at or classified_major_at",
     ),
     value: str = typer.Argument(..., help="ISO 8601 time with zone, or 'none' to clear."),
-    reason: str = typer.Option("", "--reason"),
+    reason: str = typer.Option(
+        "",
+        "--reason",
+        help="How the time was established, e.g. 'first SIEM alert'; on the timeline, for "
+        "whoever checks the deadlines later.",
+    ),
 ) -> None:
     """Record a legal-clock time; notification deadlines run from these."""
     app_ = application()

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from candor.adapters import inventory_file
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json
+from candor.cli.common import INCIDENT_KEY, JSON_OPTION, actor, application, console, print_json
 from candor.cli.scope import app as scope_app
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.inventory_scope import Compromise, Exposure
@@ -37,7 +37,12 @@ def _imported(done: inventory.Imported, *, what: str) -> None:
 
 @inventory_app.command("import")
 def import_inventory(
-    file: Path = typer.Argument(..., metavar="FILE.yaml|FILE.csv"),
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE.yaml|FILE.csv",
+        help="The whole inventory as YAML (systems, credentials, code, customers), or a CSV "
+        "with one system per row (docs/inventory.md); it replaces what is there.",
+    ),
 ) -> None:
     """Replace the inventory with FILE (YAML, or CSV of systems); all or nothing."""
     doc = inventory_file.load(file, kind="inventory")
@@ -88,7 +93,12 @@ def show(json_: bool = JSON_OPTION) -> None:
 
 @customers_app.command("import")
 def import_customers(
-    file: Path = typer.Argument(..., metavar="FILE.yaml|FILE.csv"),
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE.yaml|FILE.csv",
+        help="YAML with a list under `customers:`, or a CSV with one contact per row, as "
+        "`candor customers list --csv` writes (docs/inventory.md).",
+    ),
 ) -> None:
     """Add or update customers and their contacts from FILE; all or nothing."""
     doc = inventory_file.load(file, kind="customers")
@@ -155,10 +165,18 @@ def unreachable(
 
 @scope_app.command("mark")
 def mark(
-    key: str = typer.Argument(..., metavar="INC-…"),
+    key: str = INCIDENT_KEY,
     system: str = typer.Argument(..., help="A system name from the inventory."),
-    status: Compromise = typer.Option(..., "--status", case_sensitive=False),
-    note: str = typer.Option("", "--note"),
+    status: Compromise = typer.Option(
+        ...,
+        "--status",
+        case_sensitive=False,
+        help="confirmed or suspected compromised (both count in the scope), or cleared: looked "
+        "at and not compromised.",
+    ),
+    note: str = typer.Option(
+        "", "--note", help="The evidence or reasoning, e.g. 'GuardDuty finding 4f2a…'."
+    ),
 ) -> None:
     """Mark a system confirmed or suspected compromised (or cleared) in an incident."""
     app = application()
@@ -168,7 +186,7 @@ def mark(
 
 
 @scope_app.command("refresh")
-def refresh(key: str = typer.Argument(..., metavar="INC-…")) -> None:
+def refresh(key: str = INCIDENT_KEY) -> None:
     """Derive the incident's scope again after the inventory changed; facts follow."""
     app = application()
     exposure = scope.refresh(app.context, actor(), key)
@@ -177,7 +195,7 @@ def refresh(key: str = typer.Argument(..., metavar="INC-…")) -> None:
 
 
 @scope_app.command("show")
-def show_scope(key: str = typer.Argument(..., metavar="INC-…"), json_: bool = JSON_OPTION) -> None:
+def show_scope(key: str = INCIDENT_KEY, json_: bool = JSON_OPTION) -> None:
     """What the incident's scope exposes: data, people by jurisdiction, customers, keys."""
     app = application()
     found = scope.view(app.context, actor(), key)
@@ -239,9 +257,14 @@ def _show_exposure(exposure: Exposure) -> None:
 
 @scope_app.command("attach")
 def attach(
-    key: str = typer.Argument(..., metavar="INC-…"),
+    key: str = INCIDENT_KEY,
     file: Path = typer.Argument(..., metavar="RESULT.json", help="Output of scope run --json."),
-    label: str = typer.Option("", "--label"),
+    label: str = typer.Option(
+        "",
+        "--label",
+        help="What was scanned, e.g. 'CloudTrail March 1-3'; shown in `candor scope scans`. "
+        "Unset: the file name.",
+    ),
 ) -> None:
     """Attach a saved scan result to an incident."""
     _, text = inventory_file.read(file)
@@ -264,7 +287,7 @@ def attach_result(key: str, data: dict[str, Any], *, label: str) -> None:
 
 
 @scope_app.command("scans")
-def scans(key: str = typer.Argument(..., metavar="INC-…"), json_: bool = JSON_OPTION) -> None:
+def scans(key: str = INCIDENT_KEY, json_: bool = JSON_OPTION) -> None:
     """Scans attached to an incident."""
     app = application()
     found = scope.scans(app.context, actor(), key)
@@ -283,7 +306,7 @@ def scans(key: str = typer.Argument(..., metavar="INC-…"), json_: bool = JSON_
 
 @scope_app.command("export")
 def export(
-    key: str = typer.Argument(..., metavar="INC-…"),
+    key: str = INCIDENT_KEY,
     number: int = typer.Argument(..., metavar="SCAN", help="The scan's number."),
     fmt: str = typer.Option("csv", "--format", help="csv or json"),
     out: Path | None = typer.Option(None, "--out", help="Write to this file (default: stdout)."),

@@ -9,7 +9,16 @@ from typing import Any
 
 import typer
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, when
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    limit_option,
+    print_json,
+    when,
+)
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.obligations.incident_facts import ENTERED_KEYS, from_text
 from candor.domain.obligations.results import DISCLAIMER, iso_utc
@@ -56,27 +65,74 @@ def _from_file(path: Path) -> dict[str, object]:
 
 
 def facts_command(
-    key: str = typer.Argument(..., help="Incident key, e.g. INC-2026-7."),
+    key: str = INCIDENT_KEY,
     data_elements: str | None = typer.Option(
         None, "--data-elements", help="Comma-separated: name,ssn,email_address …"
     ),
     affected: list[str] | None = typer.Option(
         None, "--affected", metavar="PLACE=COUNT", help="People affected (repeatable; =none drops)."
     ),
-    risk: str | None = typer.Option(None, "--risk", help="unlikely | likely | high | unknown"),
-    encrypted: str | None = typer.Option(None, "--encrypted", help="yes | no"),
-    key_compromised: str | None = typer.Option(None, "--key-compromised", help="yes | no"),
-    customers: str | None = typer.Option(None, "--customers", help="Affected customers' keys."),
+    risk: str | None = typer.Option(
+        None,
+        "--risk",
+        help="Assessed risk of harm to the people affected: unlikely, likely, high or unknown; "
+        "some laws owe no notice when harm is unlikely.",
+    ),
+    encrypted: str | None = typer.Option(
+        None, "--encrypted", help="Was the exposed data encrypted? yes or no."
+    ),
+    key_compromised: str | None = typer.Option(
+        None,
+        "--key-compromised",
+        help="Was the encryption key exposed too? yes or no (encryption then does not count).",
+    ),
+    customers: str | None = typer.Option(
+        None,
+        "--customers",
+        help="Comma-separated ids of the customers whose data or systems are affected (for "
+        "contract rules).",
+    ),
     notified: list[str] | None = typer.Option(
-        None, "--notified", metavar="EVENT=TIME", help="A notice given outside Candor."
+        None,
+        "--notified",
+        metavar="EVENT=TIME",
+        help="A notice already given outside Candor, e.g. US-CA/individuals=2026-03-20T10:00Z "
+        "(repeatable); deadlines that run from it start.",
     ),
     determination: list[str] | None = typer.Option(
-        None, "--determination", metavar="NAME=yes|no|TIME", help="A determination (repeatable)."
+        None,
+        "--determination",
+        metavar="NAME=yes|no|TIME",
+        help="A yes/no finding a rule asks for, e.g. significant_incident=yes; a time means "
+        "'yes, determined then' and can start a clock (repeatable).",
     ),
-    ransom_paid_at: str | None = typer.Option(None, "--ransom-paid-at", metavar="TIME"),
-    delay_until: str | None = typer.Option(None, "--law-enforcement-delay-until", metavar="TIME"),
-    notice_cost: str | None = typer.Option(None, "--notice-cost", metavar="USD"),
-    insufficient_contact: str | None = typer.Option(None, "--insufficient-contact", help="yes|no"),
+    ransom_paid_at: str | None = typer.Option(
+        None,
+        "--ransom-paid-at",
+        metavar="TIME",
+        help="When a ransom or extortion payment was made (ISO 8601); starts the clock of "
+        "rules that require reporting it (NYDFS: 24 hours).",
+    ),
+    delay_until: str | None = typer.Option(
+        None,
+        "--law-enforcement-delay-until",
+        metavar="TIME",
+        help="Law enforcement asked that notice wait until this time (ISO 8601); rules that "
+        "allow a delay move their deadlines.",
+    ),
+    notice_cost: str | None = typer.Option(
+        None,
+        "--notice-cost",
+        metavar="USD",
+        help="Estimated cost of notifying each person individually, in US dollars; decides "
+        "whether substitute notice is allowed.",
+    ),
+    insufficient_contact: str | None = typer.Option(
+        None,
+        "--insufficient-contact",
+        help="Are contact details missing for some affected people? yes or no (decides "
+        "substitute notice).",
+    ),
     clear: list[str] | None = typer.Option(
         None, "--clear", metavar="FACT", help="Remove a fact (back to not recorded)."
     ),
@@ -257,7 +313,7 @@ def _print_obligation(ob: TrackedObligation, zone: str, now: Any) -> None:
         out(text, markup=False)
 
 
-def recompute_command(key: str = typer.Argument(...)) -> None:
+def recompute_command(key: str = INCIDENT_KEY) -> None:
     """Recompute after the rules or the organisation's settings changed."""
     app_ = application()
     made = obligations.recompute(app_.context, actor(), key)
@@ -268,10 +324,15 @@ def recompute_command(key: str = typer.Argument(...)) -> None:
 
 
 def file_command(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     obligation: str = OBLIGATION,
     reference: str = typer.Option(..., "--reference", help="Confirmation, letter, receipt …"),
-    at: str | None = typer.Option(None, "--at", metavar="TIME", help="When given (default now)."),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        metavar="TIME",
+        help="When the notice was given (ISO 8601 with a zone). Unset: now.",
+    ),
     attachment: str = typer.Option("", "--attachment", help="Where the evidence is."),
 ) -> None:
     """Record that a notice was given."""
@@ -289,7 +350,7 @@ def file_command(
 
 
 def not_required_command(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     obligation: str = OBLIGATION,
     text: str = typer.Option(..., "--text", help="The written determination."),
 ) -> None:
@@ -301,7 +362,7 @@ def not_required_command(
     console.print(f"#{done.seq}: not required — proposed; awaiting counsel.", markup=False)
 
 
-def approve_command(key: str = typer.Argument(...), obligation: str = OBLIGATION) -> None:
+def approve_command(key: str = INCIDENT_KEY, obligation: str = OBLIGATION) -> None:
     """Approve a not-required determination (counsel only)."""
     app_ = application()
     done = obligation_tracking.approve_not_required(app_.context, actor(), key, obligation)
@@ -309,9 +370,13 @@ def approve_command(key: str = typer.Argument(...), obligation: str = OBLIGATION
 
 
 def reject_command(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     obligation: str = OBLIGATION,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = typer.Option(
+        ...,
+        "--reason",
+        help="Why notice may still be required; the proposer reads it on the obligation.",
+    ),
 ) -> None:
     """Reject a not-required determination (counsel only): the obligation is pending again."""
     app_ = application()
@@ -322,7 +387,8 @@ def reject_command(
 
 
 def due_command(
-    limit: int = typer.Option(50, "--limit", min=1, max=1000), json: bool = JSON_OPTION
+    limit: int = limit_option(50, maximum=1000),
+    json: bool = JSON_OPTION,
 ) -> None:
     """Open obligations of open incidents, earliest deadline first; overdue ones flagged."""
     app_ = application()
@@ -353,7 +419,7 @@ def remind_command() -> None:
 
 
 def packet_command(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     out: Path = typer.Argument(..., metavar="OUT", help="Where to write it."),
     fmt: str = typer.Option("md", "--format", help="md | docx | pdf"),
     privileged: bool = typer.Option(

@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from candor.adapters import prepare_files
-from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json, short_time
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    err,
+    print_json,
+    short_time,
+)
 from candor.domain.fields import format_duration
 from candor.domain.playbooks import Playbook, PlaybookTask, as_data, parse_playbook
 from candor.services import playbooks, views
@@ -94,7 +103,7 @@ def check(
 
 @app.command("apply")
 def apply(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     name: str = typer.Argument(..., help="Playbook name."),
     json: bool = JSON_OPTION,
 ) -> None:

@@ -12,7 +12,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
+from candor.cli.common import (
+    JSON_OPTION,
+    NEW_KIND,
+    NEW_SEVERITY,
+    RESTRICTED,
+    actor,
+    application,
+    console,
+    limit_option,
+    print_json,
+    short_time,
+)
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.reports import Channel, ReportStatus
 from candor.domain.vocabulary import Kind, Severity
@@ -20,6 +31,10 @@ from candor.services import reports, views_intake
 from candor.services.ports_intake import ReportFilter
 
 app = typer.Typer(no_args_is_help=True)
+
+REPORT_KEY = typer.Argument(
+    ..., help="The report's reference, e.g. REP-2026-17 (`candor report list`)."
+)
 
 
 def read_text(source: str, *, field: str) -> str:
@@ -79,8 +94,14 @@ def add(
 @app.command("list")
 def list_(
     all_: bool = typer.Option(False, "--all", help="Include promoted and declined reports."),
-    status: ReportStatus | None = typer.Option(None, "--status", case_sensitive=False),
-    limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+    status: ReportStatus | None = typer.Option(
+        None,
+        "--status",
+        case_sensitive=False,
+        help="Only reports in this state: received (nobody has looked yet), acknowledged, "
+        "promoted (to an incident) or declined.",
+    ),
+    limit: int = limit_option(100, maximum=10_000),
     json: bool = JSON_OPTION,
 ) -> None:
     """The reports queue, newest first (received and acknowledged unless --all or --status)."""
@@ -105,7 +126,7 @@ def list_(
 
 @app.command("show")
 def show(
-    key: str = typer.Argument(..., help="Report reference, e.g. REP-2026-17."),
+    key: str = REPORT_KEY,
     json: bool = JSON_OPTION,
 ) -> None:
     """Show a report as received, with its handling and decryption records."""
@@ -133,7 +154,7 @@ def show(
 
 
 @app.command("ack")
-def ack(key: str = typer.Argument(...)) -> None:
+def ack(key: str = REPORT_KEY) -> None:
     """Acknowledge a report: someone is looking at it."""
     made = reports.acknowledge(application().context, actor(), key)
     console.print(f"{made.key} acknowledged.")
@@ -141,11 +162,13 @@ def ack(key: str = typer.Argument(...)) -> None:
 
 @app.command("promote")
 def promote(
-    key: str = typer.Argument(...),
-    title: str = typer.Option("", "--title", help="Default: the report's first line."),
-    kind: Kind = typer.Option(Kind.SECURITY_INCIDENT, "--kind", case_sensitive=False),
-    severity: Severity = typer.Option(Severity.SEV3, "--severity"),
-    restricted: bool = typer.Option(False, "--restricted", help="Need-to-know incident."),
+    key: str = REPORT_KEY,
+    title: str = typer.Option(
+        "", "--title", help="The incident's short, factual title. Unset: the report's first line."
+    ),
+    kind: Kind = NEW_KIND,
+    severity: Severity = NEW_SEVERITY,
+    restricted: bool = RESTRICTED,
     json: bool = JSON_OPTION,
 ) -> None:
     """Declare an incident from a report (the report's text becomes its first finding)."""
@@ -166,8 +189,10 @@ def promote(
 
 @app.command("decline")
 def decline(
-    key: str = typer.Argument(...),
-    reason: str = typer.Option(..., "--reason", help="Why (kept with the report)."),
+    key: str = REPORT_KEY,
+    reason: str = typer.Option(
+        ..., "--reason", help="Why it needs no incident, e.g. 'out of scope: third-party site'."
+    ),
 ) -> None:
     """Decline a report, with the reason."""
     made = reports.decline(application().context, actor(), key, reason=reason)
@@ -176,7 +201,7 @@ def decline(
 
 @app.command("decrypt")
 def decrypt(
-    key: str = typer.Argument(...),
+    key: str = REPORT_KEY,
     keep: bool = typer.Option(
         False, "--keep", help="Also store the plaintext as a decryption record."
     ),

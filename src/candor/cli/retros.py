@@ -12,7 +12,7 @@ from rich.table import Table
 from candor.adapters import yamlfile
 from candor.adapters.export import learn as exports
 from candor.adapters.formatting import duration, margin, when
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json
+from candor.cli.common import INCIDENT_KEY, JSON_OPTION, actor, application, console, print_json
 from candor.domain.errors import InvalidInput, Problem, RuleFileError
 from candor.domain.metrics import MEASURE_LABELS
 from candor.domain.retro_items import ActionKind, ActionStatus
@@ -22,6 +22,10 @@ from candor.services import learn_metrics, retros, views_learn
 app = typer.Typer(no_args_is_help=True)
 action_app = typer.Typer(no_args_is_help=True)
 app.add_typer(action_app, name="action", help="Action items of the retro.")
+
+ACTION_NUMBER = typer.Argument(
+    ..., help="The action item's number within the incident (`candor retro show KEY`)."
+)
 
 
 def _show(key: str, json: bool) -> None:
@@ -50,13 +54,13 @@ def _show(key: str, json: bool) -> None:
 
 
 @app.command("show")
-def show(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def show(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """The retro, with its nudges and blameless-language hints."""
     _show(key, json)
 
 
 @app.command("start")
-def start(key: str = typer.Argument(...)) -> None:
+def start(key: str = INCIDENT_KEY) -> None:
     """Start a draft retro (summary from the incident, impact from the final statement)."""
     made = retros.start(application().context, actor(), key)
     console.print(f"{made.incident_key}: retro started (draft).", markup=False)
@@ -64,7 +68,7 @@ def start(key: str = typer.Argument(...)) -> None:
 
 @app.command("edit")
 def edit(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     file: Path = typer.Argument(
         ...,
         help="YAML or JSON: summary, impact, went_well, went_poorly, lucky, chains, "
@@ -107,7 +111,7 @@ def _path(field: str) -> tuple[str | int, ...]:
 
 @app.command("chain")
 def chain(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     problem: str = typer.Option(..., "--problem", help="What went wrong."),
     steps: list[str] = typer.Option(
         ..., "--step", help="'why? :: because', in order; repeat for each level."
@@ -125,7 +129,12 @@ def chain(
 
 
 @app.command("status")
-def status(key: str = typer.Argument(...), target: RetroStatus = typer.Argument(...)) -> None:
+def status(
+    key: str = INCIDENT_KEY,
+    target: RetroStatus = typer.Argument(
+        ..., help="The retro's new status: draft, in_review or published."
+    ),
+) -> None:
     """Move the retro: draft → in_review → published (review may send it back to draft)."""
     made = retros.set_status(application().context, actor(), key, target)
     console.print(f"{made.incident_key}: retro is {made.status.value}.", markup=False)
@@ -133,10 +142,19 @@ def status(key: str = typer.Argument(...), target: RetroStatus = typer.Argument(
 
 @action_app.command("add")
 def action_add(
-    key: str = typer.Argument(...),
-    title: str = typer.Option(..., "--title"),
-    kind: ActionKind = typer.Option(..., "--kind"),
-    owner: str | None = typer.Option(None, "--owner", help="A user name."),
+    key: str = INCIDENT_KEY,
+    title: str = typer.Option(
+        ..., "--title", help="What to change, as an instruction, e.g. 'Scan commits for keys'."
+    ),
+    kind: ActionKind = typer.Option(
+        ...,
+        "--kind",
+        help="prevent (removes the cause), detect (finds it sooner), mitigate (limits the "
+        "damage) or process (how the team works).",
+    ),
+    owner: str | None = typer.Option(
+        None, "--owner", help="User name of who sees it through. Unset: no owner yet."
+    ),
     due: str | None = typer.Option(None, "--due", help="UTC date, e.g. 2026-12-01."),
     tracker: str | None = typer.Option(None, "--tracker", help="Link to your tracker's item."),
     json: bool = JSON_OPTION,
@@ -160,9 +178,9 @@ def action_add(
 
 @action_app.command("status")
 def action_status(
-    key: str = typer.Argument(...),
-    seq: int = typer.Argument(...),
-    target: ActionStatus = typer.Argument(...),
+    key: str = INCIDENT_KEY,
+    seq: int = ACTION_NUMBER,
+    target: ActionStatus = typer.Argument(..., help="The action item's new status."),
 ) -> None:
     """Set an action item's status (also after the retro is published)."""
     item = retros.set_action_status(application().context, actor(), key, seq, target.value)
@@ -171,7 +189,9 @@ def action_status(
 
 def actions(
     open_only: bool = typer.Option(False, "--open", help="Only open and in-progress items."),
-    owner: str | None = typer.Option(None, "--owner"),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Only items owned by this user name. Unset: everyone's."
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Action items across incidents, overdue first."""
@@ -235,8 +255,13 @@ def metrics(
 
 
 def export_report(
-    key: str = typer.Argument(...),
-    kind: exports.Kind = typer.Option(exports.Kind.INCIDENT, "--kind"),
+    key: str = INCIDENT_KEY,
+    kind: exports.Kind = typer.Option(
+        exports.Kind.INCIDENT,
+        "--kind",
+        help="Which report: incident (the full report), retro, counsel (the packet for "
+        "counsel) or writeup (a draft of the public write-up, internal names replaced).",
+    ),
     fmt: str = typer.Option("md", "--format", help="md, docx or pdf."),
     privileged: bool = typer.Option(
         False, "--privileged", help="Mark every page PRIVILEGED & CONFIDENTIAL."

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json
+from candor.cli.common import (
+    EXPECTED_VERSION,
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    print_json,
+)
 from candor.domain.vocabulary import Role
 from candor.services import incidents, views
 
@@ -13,10 +21,15 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("assign")
 def assign(
-    key: str = typer.Argument(..., help="Incident key."),
-    role: Role = typer.Argument(..., case_sensitive=False),
+    key: str = INCIDENT_KEY,
+    role: Role = typer.Argument(
+        ...,
+        case_sensitive=False,
+        help="The response role: incident_lead runs the response, technical_lead the "
+        "investigation, comms_lead what is said, scribe the record; counsel and exec_sponsor.",
+    ),
     person: str = typer.Argument(..., help="User name, or 'none' to clear the role."),
-    expected_version: int | None = typer.Option(None, "--expected-version"),
+    expected_version: int | None = EXPECTED_VERSION,
     json: bool = JSON_OPTION,
 ) -> None:
     """Give a response role to a person (one person per role)."""
@@ -37,7 +50,7 @@ def assign(
 
 @app.command("participants")
 def participants(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     add: list[str] = typer.Option([], "--add", help="Add a participant (repeatable)."),
     remove: list[str] = typer.Option([], "--remove", help="Remove a participant (repeatable)."),
 ) -> None:

@@ -82,8 +82,20 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @app.command("run")
 def run(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Log files or directories."),
-    source: SourceKind = typer.Option(..., "--source", case_sensitive=False),
-    iocs: Path = typer.Option(..., "--iocs", metavar="IOCS.yaml", help="The indicators file."),
+    source: SourceKind = typer.Option(
+        ...,
+        "--source",
+        case_sensitive=False,
+        help="What the logs are: cloudtrail (AWS CloudTrail JSON), web (Apache or nginx access "
+        "logs), or jsonl, csv, parquet with a --mapping of their fields.",
+    ),
+    iocs: Path = typer.Option(
+        ...,
+        "--iocs",
+        metavar="IOCS.yaml",
+        help="The indicators to look for: access key ids, addresses, user agents … "
+        "(docs/scoping.md); --out-iocs writes the next one.",
+    ),
     engine_name: str = typer.Option(
         "duckdb", "--engine", metavar="ENGINE", help="duckdb (default), spark, or ibis:<url>."
     ),

@@ -12,8 +12,12 @@ WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def serve(
-    host: str | None = typer.Option(None, "--host", help="Default: web.host in candor.toml."),
-    port: int | None = typer.Option(None, "--port", help="Default: web.port in candor.toml."),
+    host: str | None = typer.Option(
+        None, "--host", help="The address to listen on. Unset: web.host (127.0.0.1 by default)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", help="The port to listen on. Unset: web.port (8000 by default)."
+    ),
     workers: int | None = typer.Option(
         None, "--workers", min=1, max=64, help="Worker processes (default: web.workers)."
     ),

@@ -13,7 +13,15 @@ from rich.table import Table
 from candor.adapters import jsonfile
 from candor.adapters.export import learn as exports
 from candor.cli import stix, veris
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    print_json,
+    short_time,
+)
 from candor.domain.indicators import IndicatorType, Tlp
 from candor.services import sharing, views_learn
 
@@ -22,11 +30,19 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("add")
 def add(
-    key: str = typer.Argument(...),
-    type_: IndicatorType = typer.Option(..., "--type"),
-    value: str = typer.Option(..., "--value"),
-    tlp: Tlp = typer.Option(..., "--tlp", help="TLP 2.0 level."),
-    description: str = typer.Option("", "--description"),
+    key: str = INCIDENT_KEY,
+    type_: IndicatorType = typer.Option(
+        ..., "--type", help="What the value is: an address, domain, URL, file hash, e-mail …"
+    ),
+    value: str = typer.Option(
+        ..., "--value", help="The indicator itself, e.g. 203.0.113.9 or evil.example."
+    ),
+    tlp: Tlp = typer.Option(
+        ..., "--tlp", help="TLP 2.0 level: who the people you share it with may pass it to."
+    ),
+    description: str = typer.Option(
+        "", "--description", help="What it is and how it was used, for whoever receives it."
+    ),
 ) -> None:
     """Add an indicator to share, under a TLP 2.0 level."""
     seq = sharing.add_indicator(
@@ -43,7 +59,7 @@ def add(
 
 @app.command("import")
 def import_(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     result: Path = typer.Argument(
         ..., help="JSON of `candor scope run --out-json`.", dir_okay=False
     ),
@@ -58,7 +74,7 @@ def import_(
 
 
 @app.command("list")
-def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def list_(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """The incident's indicators."""
     found = sharing.get(application().context, actor(), key)
     if json:
@@ -74,7 +90,12 @@ def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 
 @app.command("remove")
-def remove(key: str = typer.Argument(...), seq: int = typer.Argument(...)) -> None:
+def remove(
+    key: str = INCIDENT_KEY,
+    seq: int = typer.Argument(
+        ..., help="The indicator's number within the incident (`candor indicator list KEY`)."
+    ),
+) -> None:
     """Remove an indicator from sharing."""
     sharing.remove_indicator(application().context, actor(), key, seq)
     console.print(f"{key.upper()}: indicator #{seq} removed.")
@@ -89,24 +110,32 @@ def _write(data: Any, out: Path | None) -> None:
 
 
 def stix_export(
-    key: str = typer.Argument(..., help="Incident key."),
-    ceiling: Tlp = typer.Option(Tlp.AMBER_STRICT, "--ceiling", help="Highest level to include."),
-    out: Path | None = typer.Option(None, "--out"),
+    key: str = INCIDENT_KEY,
+    ceiling: Tlp = typer.Option(
+        Tlp.AMBER_STRICT,
+        "--ceiling",
+        help="The most restricted TLP level to include; indicators above it are left out.",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="The JSON file to write (replaced if it exists). Unset: stdout."
+    ),
 ) -> None:
     """The incident's indicators as a STIX 2.1 bundle; TLP:RED items are refused, each named."""
     _write(exports.stix_bundle(application().context, actor(), key, ceiling=ceiling), out)
 
 
 def veris_export(
-    key: str = typer.Argument(..., help="Incident key."),
-    out: Path | None = typer.Option(None, "--out"),
+    key: str = INCIDENT_KEY,
+    out: Path | None = typer.Option(
+        None, "--out", help="The JSON file to write (replaced if it exists). Unset: stdout."
+    ),
 ) -> None:
     """The incident as a VERIS 1.4 record, checked against the schema."""
     _write(exports.veris_record(application().context, actor(), key), out)
 
 
 def veris_classify(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     file: Path = typer.Argument(
         ..., help="JSON: actor, action, asset, attribute …", dir_okay=False
     ),

@@ -9,7 +9,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, err, print_json
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    err,
+    print_json,
+)
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.statements import Statement
 from candor.services import statement_delivery, statements
@@ -21,6 +29,12 @@ app = typer.Typer(no_args_is_help=True)
 site_app = typer.Typer(no_args_is_help=True)
 
 MARKER = ".candor-site"  # written into a site build, so a rerun may replace it
+
+NUMBER = typer.Argument(
+    ..., help="The statement's number within the incident (`candor statements list KEY`)."
+)
+BODY_HELP = "The text, in Markdown."
+BODY_FILE_HELP = "Read the text (Markdown, UTF-8) from this file instead of --body."
 
 
 def _body(body: str | None, body_file: Path | None, *, required: bool = True) -> str | None:
@@ -42,7 +56,7 @@ def _summary(s: Statement) -> str:
 
 
 @app.command("list")
-def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
+def list_(key: str = INCIDENT_KEY, json: bool = JSON_OPTION) -> None:
     """List an incident's statements with their state."""
     view = statements.statements(application().context, actor(), key)
     if json:
@@ -58,9 +72,7 @@ def list_(key: str = typer.Argument(...), json: bool = JSON_OPTION) -> None:
 
 
 @app.command("show")
-def show(
-    key: str = typer.Argument(...), number: int = typer.Argument(...), json: bool = JSON_OPTION
-) -> None:
+def show(key: str = INCIDENT_KEY, number: int = NUMBER, json: bool = JSON_OPTION) -> None:
     """Show one statement: text, reviews, required content, publication and hash."""
     _, s = statements.get(application().context, actor(), key, number)
     if json:
@@ -89,7 +101,7 @@ def show(
 
 @app.command("draft")
 def draft(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     audience: str = typer.Option(
         ..., help="internal, all_customers, affected_customers, customer, regulator or public."
     ),
@@ -103,8 +115,8 @@ def draft(
     ),
     to: str = typer.Option("", "--to", help="The customer, or the obligation (#3 or rule id)."),
     title: str | None = typer.Option(None, help="Title (not with --template)."),
-    body: str | None = typer.Option(None, help="Markdown text."),
-    body_file: Path | None = typer.Option(None, help="Markdown text from a file."),
+    body: str | None = typer.Option(None, help=BODY_HELP + " Not with --template."),
+    body_file: Path | None = typer.Option(None, help=BODY_FILE_HELP),
     template: str | None = typer.Option(
         None, help="Write it from a template and the impact statement (see `templates`)."
     ),
@@ -156,11 +168,11 @@ def draft(
 
 @app.command("edit")
 def edit(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    title: str | None = typer.Option(None),
-    body: str | None = typer.Option(None),
-    body_file: Path | None = typer.Option(None),
+    key: str = INCIDENT_KEY,
+    number: int = NUMBER,
+    title: str | None = typer.Option(None, help="A new title. Unset: unchanged."),
+    body: str | None = typer.Option(None, help=BODY_HELP + " Unset: unchanged."),
+    body_file: Path | None = typer.Option(None, help=BODY_FILE_HELP),
     fill: list[str] = typer.Option(
         [], "--fill", help='Required content: "ELEMENT=text" (repeatable).'
     ),
@@ -190,7 +202,7 @@ def edit(
 
 
 @app.command("submit")
-def submit(key: str = typer.Argument(...), number: int = typer.Argument(...)) -> None:
+def submit(key: str = INCIDENT_KEY, number: int = NUMBER) -> None:
     """Send a draft to the review chain."""
     s = statements.submit(application().context, actor(), key, number)
     console.print(f"{key.upper()}: {_summary(s)}.", markup=False)
@@ -198,9 +210,9 @@ def submit(key: str = typer.Argument(...), number: int = typer.Argument(...)) ->
 
 @app.command("approve")
 def approve(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    comment: str = typer.Option("", help="Optional note."),
+    key: str = INCIDENT_KEY,
+    number: int = NUMBER,
+    comment: str = typer.Option("", help="A note for the author and the next reviewer."),
 ) -> None:
     """Approve as the reviewer whose turn it is."""
     s = statements.approve(application().context, actor(), key, number, comment=comment)
@@ -209,9 +221,9 @@ def approve(
 
 @app.command("request-changes")
 def request_changes(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    comment: str = typer.Option(..., help="What to change."),
+    key: str = INCIDENT_KEY,
+    number: int = NUMBER,
+    comment: str = typer.Option(..., help="What to change, and why; the author sees it."),
 ) -> None:
     """Send a statement back to its author with a comment."""
     s = statements.request_changes(application().context, actor(), key, number, comment=comment)
@@ -220,9 +232,11 @@ def request_changes(
 
 @app.command("withdraw")
 def withdraw(
-    key: str = typer.Argument(...),
-    number: int = typer.Argument(...),
-    reason: str = typer.Option(...),
+    key: str = INCIDENT_KEY,
+    number: int = NUMBER,
+    reason: str = typer.Option(
+        ..., help="Why it will not be published, e.g. 'superseded by #4'; kept on the record."
+    ),
 ) -> None:
     """Withdraw a statement that was never published."""
     s = statements.withdraw(application().context, actor(), key, number, reason=reason)
@@ -230,7 +244,7 @@ def withdraw(
 
 
 @app.command("publish")
-def publish(key: str = typer.Argument(...), number: int = typer.Argument(...)) -> None:
+def publish(key: str = INCIDENT_KEY, number: int = NUMBER) -> None:
     """Publish an approved statement now (communications lead or delegate)."""
     s = statements.publish(application().context, actor(), key, number)
     console.print(
@@ -242,12 +256,14 @@ def publish(key: str = typer.Argument(...), number: int = typer.Argument(...)) -
 
 @app.command("correct")
 def correct(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     number: int = typer.Argument(..., help="The published statement to correct."),
     what_was_wrong: str = typer.Option(..., help="What the statement got wrong."),
-    title: str = typer.Option("Correction"),
-    body: str | None = typer.Option(None),
-    body_file: Path | None = typer.Option(None),
+    title: str = typer.Option("Correction", help="The correction's title."),
+    body: str | None = typer.Option(
+        None, help=BODY_HELP + " What is true now; shown beside the corrected statement."
+    ),
+    body_file: Path | None = typer.Option(None, help=BODY_FILE_HELP),
 ) -> None:
     """Draft a correction of a published statement (reviewed and published like any other)."""
     s = statements.correct(
@@ -264,9 +280,11 @@ def correct(
 
 @app.command("delegate")
 def delegate(
-    key: str = typer.Argument(...),
-    username: str = typer.Argument(...),
-    remove: bool = typer.Option(False, "--remove"),
+    key: str = INCIDENT_KEY,
+    username: str = typer.Argument(..., help="User name of the person who may publish."),
+    remove: bool = typer.Option(
+        False, "--remove", help="Take the permission away instead of giving it."
+    ),
 ) -> None:
     """As communications lead, name (or remove) someone who may publish for you."""
     statements.set_delegate(application().context, actor(), key, username, on=not remove)

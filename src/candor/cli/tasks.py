@@ -5,22 +5,46 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from candor.cli.common import JSON_OPTION, actor, application, console, print_json, short_time, when
+from candor.cli.common import (
+    INCIDENT_KEY,
+    JSON_OPTION,
+    actor,
+    application,
+    console,
+    print_json,
+    short_time,
+    when,
+)
 from candor.domain.lifecycle import Phase
 from candor.domain.tasks import TaskStatus
 from candor.services import tasks, views
 
 app = typer.Typer(no_args_is_help=True)
 
+TASK_NUMBER = typer.Argument(
+    ..., help="The task's number within the incident (`candor task list KEY`)."
+)
+
 
 @app.command("add")
 def add(
-    key: str = typer.Argument(..., help="Incident key."),
-    title: str = typer.Argument(...),
-    owner: str | None = typer.Option(None, "--owner"),
-    due: str | None = typer.Option(None, "--due", help="ISO 8601 time."),
-    phase: Phase | None = typer.Option(None, "--phase", case_sensitive=False),
-    notes: str = typer.Option("", "--notes"),
+    key: str = INCIDENT_KEY,
+    title: str = typer.Argument(
+        ..., help="What to do, as an instruction, e.g. 'Rotate the leaked AWS key'."
+    ),
+    owner: str | None = typer.Option(
+        None, "--owner", help="User name of who does it. Unset: unassigned."
+    ),
+    due: str | None = typer.Option(
+        None, "--due", help="When it must be done: ISO 8601 time, e.g. 2026-03-02T18:00Z."
+    ),
+    phase: Phase | None = typer.Option(
+        None,
+        "--phase",
+        case_sensitive=False,
+        help="The response phase it belongs to, to group the task list. Unset: none.",
+    ),
+    notes: str = typer.Option("", "--notes", help="How to do it, links, context."),
     json: bool = JSON_OPTION,
 ) -> None:
     """Add a task to an incident."""
@@ -43,8 +67,8 @@ def add(
 
 @app.command("done")
 def done(
-    key: str = typer.Argument(...),
-    seq: int = typer.Argument(..., help="Task number."),
+    key: str = INCIDENT_KEY,
+    seq: int = TASK_NUMBER,
     json: bool = JSON_OPTION,
 ) -> None:
     """Mark a task done."""
@@ -58,9 +82,9 @@ def done(
 
 @app.command("status")
 def status(
-    key: str = typer.Argument(...),
-    seq: int = typer.Argument(...),
-    status: TaskStatus = typer.Argument(..., case_sensitive=False),
+    key: str = INCIDENT_KEY,
+    seq: int = TASK_NUMBER,
+    status: TaskStatus = typer.Argument(..., case_sensitive=False, help="The task's new status."),
 ) -> None:
     """Set a task's status (open, in_progress, done, cancelled)."""
     app_ = application()
@@ -70,7 +94,7 @@ def status(
 
 @app.command("list")
 def list_(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     open_only: bool = typer.Option(False, "--open", help="Only open tasks."),
     json: bool = JSON_OPTION,
 ) -> None:

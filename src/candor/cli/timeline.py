@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from candor.cli.common import (
+    INCIDENT_KEY,
     JSON_OPTION,
     actor,
     application,
@@ -22,13 +23,14 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("add")
 def add(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     body: str = typer.Argument(..., help="What happened, was found, decided or done."),
     kind: EntryKind = typer.Option(
         EntryKind.NOTE,
         "--kind",
         case_sensitive=False,
-        help="note, finding, decision, action, communication or evidence.",
+        help="What the entry is: note, finding, decision, action, communication or evidence "
+        "(the other kinds are written by Candor itself; use them only with --corrects).",
     ),
     occurred_at: str | None = typer.Option(
         None, "--at", help="When it happened (ISO 8601); default now."
@@ -57,8 +59,10 @@ def add(
 
 @app.command("show")
 def show(
-    key: str = typer.Argument(...),
-    limit: int | None = typer.Option(None, "--limit", min=1),
+    key: str = INCIDENT_KEY,
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Show only the first N entries (oldest first). Unset: all."
+    ),
     json: bool = JSON_OPTION,
 ) -> None:
     """Show the timeline, oldest first."""
@@ -79,7 +83,7 @@ def show(
 
 @app.command("verify")
 def verify(
-    key: str = typer.Argument(...),
+    key: str = INCIDENT_KEY,
     json: bool = JSON_OPTION,
 ) -> None:
     """Check the hash chain: any edited, removed or reordered entry is named."""

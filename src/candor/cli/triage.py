@@ -13,6 +13,7 @@ import typer
 
 from candor.adapters.rules_files import load_answers, load_triage_policy
 from candor.cli.common import (
+    INCIDENT_KEY,
     JSON_OPTION,
     actor,
     application,
@@ -30,6 +31,11 @@ from candor.services import triage, views, views_intake
 
 app = typer.Typer(no_args_is_help=True)
 
+ANSWERS_HELP = (
+    "YAML of `question: answer` pairs; `candor triage questions` lists the questions and the "
+    "answers each accepts. Unanswered questions count as unknown."
+)
+
 POLICY_OPTION = typer.Option(
     None,
     "--policy",
@@ -40,7 +46,7 @@ POLICY_OPTION = typer.Option(
 
 @app.command("evaluate")
 def evaluate_(
-    answers: Path = typer.Argument(..., metavar="ANSWERS.yaml", help="question: answer pairs."),
+    answers: Path = typer.Argument(..., metavar="ANSWERS.yaml", help=ANSWERS_HELP),
     policy: Path | None = POLICY_OPTION,
     json: bool = JSON_OPTION,
 ) -> None:
@@ -104,8 +110,8 @@ def questions(json: bool = JSON_OPTION) -> None:
 
 @app.command("assess")
 def assess(
-    key: str = typer.Argument(..., help="Incident key, e.g. INC-2026-7."),
-    answers: Path = typer.Argument(..., metavar="ANSWERS.yaml", help="question: answer pairs."),
+    key: str = INCIDENT_KEY,
+    answers: Path = typer.Argument(..., metavar="ANSWERS.yaml", help=ANSWERS_HELP),
     note: str = typer.Option("", "--note", help="Why the re-triage (kept with it)."),
     json: bool = JSON_OPTION,
 ) -> None:
@@ -133,7 +139,7 @@ def assess(
 
 @app.command("history")
 def history(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     json: bool = JSON_OPTION,
 ) -> None:
     """Every triage assessment of an incident, oldest first."""
@@ -160,7 +166,7 @@ def _line(item: StoredAssessment) -> None:
 
 @app.command("apply")
 def apply(
-    key: str = typer.Argument(..., help="Incident key."),
+    key: str = INCIDENT_KEY,
     assessment: int | None = typer.Option(
         None, "--assessment", help="The assessment you reviewed (refused if not the latest)."
     ),
@@ -177,8 +183,13 @@ def apply(
 
 @app.command("confirm-breach")
 def confirm_breach(
-    key: str = typer.Argument(..., help="Incident key."),
-    assessment: int | None = typer.Option(None, "--assessment"),
+    key: str = INCIDENT_KEY,
+    assessment: int | None = typer.Option(
+        None,
+        "--assessment",
+        help="The assessment you reviewed (`candor triage history KEY`); refused if it is not "
+        "the latest. Unset: the latest.",
+    ),
     at: str | None = typer.Option(None, "--at", help="When it was determined (default now)."),
 ) -> None:
     """Confirm that a breach was determined, as the latest assessment says: records

@@ -93,7 +93,11 @@ def status() -> None:
 
 def demo(
     serve_it: bool = typer.Option(True, "--serve/--no-serve", help="Serve the UI afterwards."),
-    port: int | None = typer.Option(None, "--port"),
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        help="The port to serve on. Unset: the workspace's web.port (8000 by default).",
+    ),
 ) -> None:
     """Create (or reuse) a demo workspace with realistic data and serve it."""
     from candor import demo as demo_data
