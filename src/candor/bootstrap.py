@@ -22,7 +22,7 @@ from candor.adapters.db import obligations as _obligations  # noqa: F401 - regis
 from candor.adapters.db import prepare as _prepare  # noqa: F401 - registers contacts, exercises
 from candor.adapters.db import statements as _statements  # noqa: F401 - registers statements
 from candor.adapters.db.chains import audit_head_seq
-from candor.adapters.db.engine import make_engine
+from candor.adapters.db.engine import make_engine, version_engine
 from candor.adapters.db.uow import SqlUnitOfWorkFactory
 from candor.adapters.export.csaf_provider import ProviderSettings
 from candor.adapters.export.publication import AdvisoryExports
@@ -99,9 +99,7 @@ class Application:
 
     @cached_property
     def _version_engine(self) -> Engine:
-        if self.engine.dialect.name == "postgresql":
-            return self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        return self.engine
+        return version_engine(self.engine)
 
     def workspace_version(self) -> int:
         """The audit chain's length (``services.audit.version``) read without a unit of work:

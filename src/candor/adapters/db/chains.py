@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from candor.adapters.db.models import AuditHeadRow, AuditRow, IncidentRow, TimelineRow
@@ -404,5 +405,12 @@ def audit_head_seq(engine: Engine) -> int:
     """The audit chain's length read on its own, with no ORM session: what the web layer reads
     on every request to key its caches (give it an autocommit engine on PostgreSQL to spare the
     BEGIN and ROLLBACK round trips around one SELECT)."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    # the server dropped a pooled connection (a restart): SQLAlchemy emptied the pool; once more
     with engine.connect() as conn:
         return int(conn.execute(_AUDIT_HEAD_SEQ).scalar() or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,35 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///PATH or "
         "postgresql://USER@HOST/DB"
     )
+
+
+def version_engine(engine: Engine) -> Engine:
+    """An engine for the one-row read the web layer makes on every request (the workspace
+    version). On PostgreSQL: its own small pool in autocommit (no BEGIN and ROLLBACK around one
+    SELECT), no ping before each use (``read_retrying`` reconnects instead), and no overflow
+    connections: under 32 concurrent requests the main pool's overflow opened and closed a
+    connection, a new server process, for a good share of requests. One such engine serves
+    every Application on the same database in a process. SQLite's reads cost nothing to share
+    the main engine."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return _version_engine(engine.url.render_as_string(hide_password=False))
+
+
+@functools.cache
+def _version_engine(url: str) -> Engine:
+    # one per database and process, shared by every Application on it (tests build hundreds)
+    return create_engine(
+        url,
+        pool_size=VERSION_POOL,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_timeout=30,
+        isolation_level="AUTOCOMMIT",
+    )
+
+
+VERSION_POOL = 4
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
