@@ -10,6 +10,7 @@ acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -89,14 +90,15 @@ class Workspace:
 class Server:
     """One ``candor serve`` process group on a free loopback port."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, *, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.headers = {"Authorization": f"Bearer {workspace.token}"}
         self.log = workspace.home / f"serve-{self.port}.log"
+        command = [sys.executable, "-m", "candor.cli.app", "serve", "--port", str(self.port)]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "candor.cli.app", "serve", "--port", str(self.port)],
+                [*command, "--workers", str(workers)],
                 cwd=ROOT,
                 env=workspace.env(),
                 stdout=out,
@@ -128,10 +130,21 @@ class Server:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
         assert self.process.returncode == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the workers too, before anyone looks
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        raise AssertionError("a process of the killed server is still there")
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.kill()
+        else:
+            with contextlib.suppress(ProcessLookupError):  # workers the parent left behind
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @dataclass
@@ -147,6 +160,7 @@ class Acknowledged:
     files: dict[tuple[str, int], str] = field(default_factory=dict)  # → sha256
     versions: dict[tuple[str, int], str] = field(default_factory=dict)  # → reason
     refused: list[str] = field(default_factory=list)  # answers that were neither 2xx nor 409
+    unanswered: int = 0  # writes in flight when the server died
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def total(self) -> int:
@@ -200,7 +214,9 @@ class Stream:
                         self._write(http, rng, f"{seed}-{n}")
                     except httpx.TransportError:
                         if self.server.killed.is_set():
-                            return  # the answer never came: not acknowledged
+                            with self.acked.lock:  # the answer never came: not acknowledged
+                                self.acked.unanswered += 1
+                            return
                         raise
         except BaseException as exc:  # reported by __exit__, on the test's thread
             self.errors.append(exc)
