@@ -25,6 +25,8 @@ from tests.conftest import BACKENDS, drop_postgres_schema, new_postgres_schema
 from tests.crash_writes import Acknowledged, Server, Stream, Workspace
 from tests.fakes import FakeClock
 
+pytestmark = pytest.mark.slow
+
 KILLS = 3
 SEED = 20261123  # the kill moments and the writes; change it to explore other interleavings
 
