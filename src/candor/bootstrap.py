@@ -101,6 +101,12 @@ class Application:
     def _version_engine(self) -> Engine:
         return version_engine(self.engine)
 
+    @cached_property
+    def version_read_is_local(self) -> bool:
+        """Whether reading the workspace version is a local file read (SQLite) rather than a
+        round trip to a database server: the web layer then reads it on the event loop."""
+        return self.engine.dialect.name == "sqlite"
+
     def workspace_version(self) -> int:
         """The audit chain's length (``services.audit.version``) read without a unit of work:
         the web layer reads it on every request to key its caches."""

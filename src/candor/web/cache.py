@@ -19,9 +19,16 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from candor.services import incidents
-from candor.web.deps import Caller, application, context, workspace_version
+from candor.web.deps import (
+    Caller,
+    application,
+    context,
+    workspace_version,
+    workspace_version_on_loop,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,40 @@ def _snapshot(build: Callable[[], Response]) -> Callable[[], Response]:
     return run
 
 
+def _key(request: Request, caller: Caller, fresh_for: int) -> tuple[object, ...]:
+    tick = int(context(request).clock.now().timestamp() // fresh_for)
+    return (
+        request.url.path,
+        request.url.query,
+        _caller_key(caller),
+        workspace_version(request),
+        tick,
+    )
+
+
+def _store(request: Request) -> ResponseCache | None:
+    store: ResponseCache | None = getattr(request.app.state, "response_cache", None)
+    if store is None or not application(request).settings.web.page_cache:
+        return None
+    return store
+
+
+async def cached_on_loop(
+    request: Request, caller: Caller, build: Callable[[], Response], *, fresh_for: int = 60
+) -> Response:
+    """``cached`` for an ``async`` route: a response still fresh is answered from the event
+    loop, with no worker thread; only a render (``build`` reads the database) goes to one.
+
+    The version is read by the authentication dependency, before this runs."""
+    store = _store(request)
+    if store is not None:
+        await workspace_version_on_loop(request)
+        found = store.get(_key(request, caller, fresh_for))
+        if found is not None:
+            return Response(found.body, status_code=found.status, media_type=found.media_type)
+    return await run_in_threadpool(cached, request, caller, build, fresh_for=fresh_for)
+
+
 def cached(
     request: Request, caller: Caller, build: Callable[[], Response], *, fresh_for: int = 60
 ) -> Response:
@@ -105,19 +146,10 @@ def cached(
     show ages in minutes (60); the API's ages are in seconds (1).
     """
     build = _snapshot(build)
-    app = application(request)
-    store: ResponseCache | None = getattr(request.app.state, "response_cache", None)
-    if store is None or not app.settings.web.page_cache:
+    store = _store(request)
+    if store is None:
         return build()
-    ctx = context(request)
-    tick = int(ctx.clock.now().timestamp() // fresh_for)
-    key = (
-        request.url.path,
-        request.url.query,
-        _caller_key(caller),
-        workspace_version(request),
-        tick,
-    )
+    key = _key(request, caller, fresh_for)
     found = store.get(key)
     if found is not None:
         return Response(found.body, status_code=found.status, media_type=found.media_type)

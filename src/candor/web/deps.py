@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from candor.bootstrap import Application
 from candor.domain.access import Actor
@@ -100,36 +101,62 @@ class KnownCallers:
             self._items[key] = (version, resolved)
 
 
+def _credentials(request: Request) -> tuple[str, str] | None:
+    """(kind, secret) of the bearer token or session cookie the request carries."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return "token", header[7:].strip()
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    return ("session", secret) if secret else None
+
+
+def _remembered(request: Request, kind: str, secret: str, version: int) -> Resolved | None:
+    known: KnownCallers | None = getattr(request.app.state, "known_callers", None)
+    if known is None:
+        return None
+    return known.get((kind, token_digest(secret)), version, context(request).clock.now())
+
+
 def _resolve(request: Request) -> Resolved | None:
     cached: Resolved | bool | None = getattr(request.state, "resolved", False)
     if cached is not False:
         return cached  # type: ignore[return-value]
-    ctx = context(request)
-    known: KnownCallers | None = getattr(request.app.state, "known_callers", None)
-    header = request.headers.get("authorization", "")
-    resolve: Callable[[Context, str], Resolved | None]
-    if header.lower().startswith("bearer "):
-        secret, kind, resolve = header[7:].strip(), "token", accounts.resolve_token
-    else:
-        secret, kind, resolve = (
-            request.cookies.get(SESSION_COOKIE, ""),
-            "session",
-            accounts.resolve_session,
-        )
-        if not secret:
-            request.state.resolved = None
-            return None
-    key = (kind, token_digest(secret))
+    found = _credentials(request)
+    if found is None:
+        request.state.resolved = None
+        return None
+    kind, secret = found
     version = workspace_version(request)
-    resolved = known.get(key, version, ctx.clock.now()) if known is not None else None
+    resolved = _remembered(request, kind, secret, version)
     if resolved is None:
-        resolved = resolve(ctx, secret)
+        resolve: Callable[[Context, str], Resolved | None] = (
+            accounts.resolve_token if kind == "token" else accounts.resolve_session
+        )
+        resolved = resolve(context(request), secret)
+        known: KnownCallers | None = getattr(request.app.state, "known_callers", None)
         if resolved is not None and known is not None:
-            known.put(key, version, resolved)
+            known.put((kind, token_digest(secret)), version, resolved)
     if resolved is None and kind == "token":
         raise Unauthenticated("the API token is unknown, expired or revoked")
     request.state.resolved = resolved
     return resolved
+
+
+async def _resolve_on_loop(request: Request) -> Resolved | None:
+    """``_resolve`` without leaving the event loop when it can: a caller already remembered
+    at the current version (almost every request) costs the version read only, made on the
+    loop where it is local (SQLite). Anything else (the version on a database server, a
+    sign-in to look up) goes to a worker thread as before."""
+    if getattr(request.state, "resolved", False) is not False:
+        return _resolve(request)
+    found = _credentials(request)
+    if found is not None:
+        version = await workspace_version_on_loop(request)
+        resolved = _remembered(request, found[0], found[1], version)
+        if resolved is not None:
+            request.state.resolved = resolved
+            return resolved
+    return await run_in_threadpool(_resolve, request)
 
 
 def workspace_version(request: Request) -> int:
@@ -138,6 +165,20 @@ def workspace_version(request: Request) -> int:
     version: int | None = getattr(request.state, "audit_version", None)
     if version is None:
         version = application(request).workspace_version()
+        request.state.audit_version = version
+    return version
+
+
+async def workspace_version_on_loop(request: Request) -> int:
+    """``workspace_version`` from the event loop: read in place when the database is a local
+    file (a page of SQLite's cache, microseconds), in a worker thread when it is a server."""
+    version: int | None = getattr(request.state, "audit_version", None)
+    if version is None:
+        app = application(request)
+        if app.version_read_is_local:
+            version = app.workspace_version()
+        else:
+            version = await run_in_threadpool(app.workspace_version)
         request.state.audit_version = version
     return version
 
@@ -153,8 +194,8 @@ class Caller:
         return session.csrf_token if session else ""
 
 
-def api_auth(request: Request) -> Caller:
-    resolved = _resolve(request)
+async def api_auth(request: Request) -> Caller:
+    resolved = await _resolve_on_loop(request)
     if resolved is None:
         raise Unauthenticated("sign in, or send an API token as 'Authorization: Bearer …'")
     # a browser sends cookies on its own; a changing call must prove it came from our pages
@@ -167,8 +208,8 @@ def api_auth(request: Request) -> Caller:
     return Caller(resolved.actor, resolved)
 
 
-def page_auth(request: Request) -> Caller:
-    resolved = _resolve(request)
+async def page_auth(request: Request) -> Caller:
+    resolved = await _resolve_on_loop(request)
     if resolved is None or resolved.session is None:
         raise SignInRequired("sign in to continue")
     return Caller(resolved.actor, resolved)

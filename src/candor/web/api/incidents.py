@@ -28,7 +28,7 @@ from candor.web.api.schemas import (
     UpdateIn,
     VerificationOut,
 )
-from candor.web.cache import cached
+from candor.web.cache import cached_on_loop
 from candor.web.deps import INT_MAX, Caller, Seq, api_auth, request_context
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -56,7 +56,7 @@ def _incident(ctx: Context, item: Any, response: Response | None = None) -> dict
 
 
 @router.get("", response_model=IncidentList, summary="List incidents")
-def list_incidents(
+async def list_incidents(
     request: Request,
     open_only: bool = Query(True, description="Only incidents that are not closed or declined."),
     phase: Phase | None = None,
@@ -89,7 +89,7 @@ def list_incidents(
         )
         return Response(body.model_dump_json(), media_type="application/json")
 
-    return cached(request, caller, build, fresh_for=1)
+    return await cached_on_loop(request, caller, build, fresh_for=1)
 
 
 @router.post(

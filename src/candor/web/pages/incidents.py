@@ -17,7 +17,7 @@ from candor.domain.timeline import MANUAL_KINDS
 from candor.domain.vocabulary import Confidentiality, Kind, Role, Severity
 from candor.services import accounts, incidents, tasks, timeline
 from candor.services.ports import IncidentFilter
-from candor.web.cache import cached
+from candor.web.cache import cached_on_loop
 from candor.web.deps import INT_MAX, Caller, Seq, checked_form, context, page_auth
 from candor.web.pages.common import optional_int, optional_time, redirect, render
 
@@ -27,8 +27,8 @@ TIMELINE_PAGE = 50
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, caller: Caller = Depends(page_auth)) -> Response:
-    return cached(request, caller, lambda: _dashboard(request, caller))
+async def dashboard(request: Request, caller: Caller = Depends(page_auth)) -> Response:
+    return await cached_on_loop(request, caller, lambda: _dashboard(request, caller))
 
 
 def _dashboard(request: Request, caller: Caller) -> Response:
@@ -207,8 +207,8 @@ def incident_page(
 
 
 @router.get("/incidents/{key}", response_class=HTMLResponse)
-def show(request: Request, key: str, caller: Caller = Depends(page_auth)) -> Response:
-    return cached(request, caller, lambda: incident_page(request, caller, key))
+async def show(request: Request, key: str, caller: Caller = Depends(page_auth)) -> Response:
+    return await cached_on_loop(request, caller, lambda: incident_page(request, caller, key))
 
 
 def _act(
