@@ -249,9 +249,12 @@ def test_the_cached_incident_list_api_keeps_ages_to_the_second_and_sees_changes_
     assert anonymous.get("/api/v1/incidents", headers=auth).json() == first  # from the cache
     assert [i["key"] for i in first["items"]] == [made["key"]] and first["total"] == 1
     clock.advance(seconds=7)
+    cache = anonymous.app.state.response_cache  # type: ignore[attr-defined]
+    hits = cache.hits
     assert anonymous.get("/api/v1/incidents", headers=auth).json()["items"][0]["age_seconds"] == (
         first["items"][0]["age_seconds"] + 7
     )
+    assert cache.hits == hits + 1  # only the clock moved: the incidents kept for this version
     incidents.declare(application.context, Actor("bob", OrgRole.RESPONDER), title="From the CLI")
     again = anonymous.get("/api/v1/incidents", headers=auth).json()
     assert again["total"] == 2 and "From the CLI" in [i["title"] for i in again["items"]]

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -30,6 +31,8 @@ from candor.web.deps import (
     workspace_version_on_loop,
 )
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -41,13 +44,18 @@ class Stored:
 class ResponseCache:
     def __init__(self, *, max_entries: int = 512) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[tuple[object, ...], Stored] = OrderedDict()
+        # rendered responses (``Stored``) and, under keys of their own, data (``remembered``)
+        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[tuple[object, ...], threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
     def get(self, key: tuple[object, ...]) -> Stored | None:
+        found = self.get_any(key)
+        return found if isinstance(found, Stored) else None
+
+    def get_any(self, key: tuple[object, ...]) -> object | None:
         with self._lock:
             found = self._items.get(key)
             if found is None:
@@ -76,7 +84,7 @@ class ResponseCache:
                     del self._building[key]
             return found
 
-    def put(self, key: tuple[object, ...], value: Stored) -> None:
+    def put(self, key: tuple[object, ...], value: object) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -119,6 +127,29 @@ def _store(request: Request) -> ResponseCache | None:
     if store is None or not application(request).settings.web.page_cache:
         return None
     return store
+
+
+def remembered(request: Request, caller: Caller, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for this request's path, query and caller, kept while the
+    workspace version stays the same. For data read from the database that a response then
+    dresses with the time (ages): when only the clock moved, the response is made again from
+    the data kept here, without the database."""
+    store = _store(request)
+    if store is None:
+        return compute()
+    key = (
+        "data",
+        request.url.path,
+        request.url.query,
+        _caller_key(caller),
+        workspace_version(request),
+    )
+    found = store.get_any(key)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    value = compute()
+    store.put(key, value)
+    return value
 
 
 async def cached_on_loop(

@@ -28,7 +28,7 @@ from candor.web.api.schemas import (
     UpdateIn,
     VerificationOut,
 )
-from candor.web.cache import cached_on_loop
+from candor.web.cache import cached_on_loop, remembered
 from candor.web.deps import INT_MAX, Caller, Seq, api_auth, request_context
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -77,7 +77,8 @@ async def list_incidents(
     )
 
     def build() -> Response:
-        page = incidents.page(ctx, caller.actor, where)
+        # the page of incidents is kept per workspace version; only the ages change each second
+        page = remembered(request, caller, lambda: incidents.page(ctx, caller.actor, where))
         now = ctx.clock.now()
         body = IncidentList.model_validate(
             {
