@@ -231,6 +231,9 @@ def record_facts_in(
     body = f"Obligation facts version {version.version} ({source.value}): {described}."
     if version.reason:
         body += f" Reason: {version.reason}"
+    if len(body) > timeline.BODY_MAX:  # many long facts at once: the data keeps every change
+        note = " … (shortened; every change is in this entry's data and in the facts version)"
+        body = body[: timeline.BODY_MAX - len(note)] + note
     entry_in(
         uow,
         actor,

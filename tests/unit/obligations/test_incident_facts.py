@@ -12,6 +12,7 @@ from candor.domain.errors import InvalidInput
 from candor.domain.incidents import Clock as IncidentClock
 from candor.domain.obligations.incident_facts import (
     ClocksMissing,
+    FactChange,
     FactSource,
     Filed,
     Profile,
@@ -212,3 +213,14 @@ def test_text_that_is_not_a_fact_names_the_line() -> None:
         from_text("encrypted", "perhaps")
     with pytest.raises(InvalidInput, match="not an incident fact"):
         from_text("head_count", "3")
+
+
+def test_a_long_list_is_named_by_its_first_items_and_counted() -> None:
+    """A breach affecting 100,000 customers: the timeline line stays readable and short."""
+    customers = [f"customer-{n:06d}" for n in range(100_000)]
+    change = FactChange("affected_customers", None, customers, FactSource.SCOPING)
+    line = change.describe()
+    assert line.startswith("affected_customers: not recorded → customer-000000, customer-000001")
+    assert line.endswith("and 99,980 more (100,000 in all)")
+    assert len(line) < 2_000
+    assert FactChange("note", "x" * 10_000, None, FactSource.MANUAL).describe().count("x") < 600

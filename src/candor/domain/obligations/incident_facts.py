@@ -84,6 +84,10 @@ class Fact:
     source: FactSource
 
 
+SHOWN_ITEMS = 20  # items of a list fact named in a change's description
+SHOWN_TEXT = 500  # characters of a text fact
+
+
 @dataclass(frozen=True, slots=True)
 class FactChange:
     key: str
@@ -92,14 +96,27 @@ class FactChange:
     source: FactSource
 
     def describe(self) -> str:
+        """One line for the timeline. A long list (the affected customers of a large breach)
+        shows its first few items and how many there are: the whole value is in the facts
+        version and in the entry's data, and the line must stay readable (and within a
+        timeline entry's size)."""
+
+        def listed(items: list[str]) -> str:
+            if not items:
+                return "none"
+            shown_ = ", ".join(items[:SHOWN_ITEMS])
+            more = len(items) - SHOWN_ITEMS
+            return shown_ if more <= 0 else f"{shown_} and {more:,} more ({len(items):,} in all)"
+
         def shown(value: Any) -> str:
             if value is None:
                 return "not recorded"
             if isinstance(value, list):
-                return ", ".join(map(str, value)) or "none"
+                return listed([str(v) for v in value])
             if isinstance(value, dict):
-                return ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-            return str(value).lower() if isinstance(value, bool) else str(value)
+                return listed([f"{k} {v}" for k, v in value.items()])
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            return text if len(text) <= SHOWN_TEXT else text[: SHOWN_TEXT - 1] + "…"
 
         return f"{self.key}: {shown(self.before)} → {shown(self.after)}"
 
