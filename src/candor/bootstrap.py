@@ -177,6 +177,7 @@ class Application:
                 port=smtp.port,
                 sender=smtp.from_address,
                 starttls=smtp.starttls,
+                ca_file=smtp.ca_file,
                 username=smtp.username,
                 password=smtp.password,
                 timeout=smtp.timeout_seconds,

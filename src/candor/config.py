@@ -192,6 +192,11 @@ class SmtpSettings(BaseModel):
     starttls: bool = Field(
         False, description="Upgrade the connection with STARTTLS before signing in."
     )
+    ca_file: Path | None = Field(
+        None,
+        description="A PEM file of the certificate authorities to trust for STARTTLS, for a "
+        "server whose certificate a private CA signed; unset: the system's.",
+    )
     username: str | None = Field(None, description="The user name to sign in with; unset: none.")
     password_env: str = Field(
         "CANDOR_SMTP_PASSWORD",

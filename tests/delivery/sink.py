@@ -71,11 +71,20 @@ class Recorder:
 
 
 class Sink:
-    def __init__(self, port: int | None = None, **recorder: Any) -> None:
+    """``server``: more of aiosmtpd's SMTP options (``tls_context``, ``require_starttls``,
+    ``authenticator`` …)."""
+
+    def __init__(
+        self, port: int | None = None, *, server: dict[str, Any] | None = None, **recorder: Any
+    ) -> None:
         self.port = port or free_port()
         self.recorder = Recorder(**recorder)
         self.controller = Controller(
-            self.recorder, hostname="127.0.0.1", port=self.port, data_size_limit=10_000_000
+            self.recorder,
+            hostname="127.0.0.1",
+            port=self.port,
+            data_size_limit=10_000_000,
+            **(server or {}),
         )
 
     def start(self) -> Sink:

@@ -179,3 +179,29 @@ def test_only_web_addresses_become_links(
     assert sneaky in page and f'href="{sneaky}"' not in page
     assert 'href="https://acme.example/security/ACME-SA-2026-001"' in page
     assert "Content-Security-Policy" in page  # the meta element, for the static copy
+
+
+def test_the_status_page_lists_published_advisories_only(
+    anonymous: TestClient, site: dict[str, str]
+) -> None:
+    page = anonymous.get("/status")
+    assert page.status_code == 200
+    section = page.text.split('<h2 id="advisories">', 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/advisories/public/{site["clear"]}">{site["clear"]}</a>' in section
+    assert "Access tokens written to the acme-agent debug log" in section
+    assert "revision 1" in section
+    assert "No advisories have been published." not in section
+    for hidden in (site["draft"], "Not yet", site["amber"], "For customers only"):
+        assert hidden not in page.text
+
+
+def test_the_status_page_says_when_no_advisory_is_published(
+    anonymous: TestClient, application: bootstrap.Application
+) -> None:
+    made = advisories.create(
+        application.context, ALICE, application.advisories, draft(title="Not yet")
+    )
+    page = anonymous.get("/status")
+    section = page.text.split('<h2 id="advisories">', 1)[1].split("</section>", 1)[0]
+    assert "No advisories have been published." in section
+    assert made.key not in page.text and "Not yet" not in page.text

@@ -2,10 +2,16 @@
 through MAIL, RCPT and DATA (pipelined where the server offers it) so that a failure is known to
 have happened before the final dot (nothing was accepted: retry) or after it (the server may
 have it: unconfirmed).
+
+Opening, securing (STARTTLS) or signing in to the connection failing means nothing was sent:
+every message of the batch is retried later, with a detail that says which step failed. The
+password is read for each new connection and never appears in a detail, even when the server
+echoes it.
 """
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -14,6 +20,7 @@ from email.header import Header
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formatdate
+from pathlib import Path
 
 from candor.domain.outbox import Message, Outcome, Result, message_id
 
@@ -49,6 +56,24 @@ def _classify(stage: str, code: int, reply: bytes | str) -> Result:
     return Result("", Outcome.TEMPORARY, detail)
 
 
+class _NotConnected(Exception):
+    """The connection could not be secured or signed in to: nothing was sent."""
+
+
+def _scrub(text: str, username: str, password: str) -> str:
+    """``text`` without the password, plain or as AUTH PLAIN and AUTH LOGIN put it on the wire."""
+    if not password:
+        return text
+    forms = (
+        password,
+        base64.b64encode(password.encode()).decode(),
+        base64.b64encode(f"\0{username}\0{password}".encode()).decode(),
+    )
+    for form in forms:
+        text = text.replace(form, "[password]")
+    return text
+
+
 class SmtpTransport:
     def __init__(
         self,
@@ -62,6 +87,7 @@ class SmtpTransport:
         timeout: float = 30.0,
         max_per_connection: int = 1000,
         ssl_context: ssl.SSLContext | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -73,6 +99,7 @@ class SmtpTransport:
         self.timeout = timeout
         self.max_per_connection = max_per_connection
         self.ssl_context = ssl_context
+        self.ca_file = ca_file
         self._conn: smtplib.SMTP | None = None
         self._used = 0
 
@@ -84,16 +111,61 @@ class SmtpTransport:
             try:
                 conn.ehlo()
                 if self.starttls:
-                    conn.starttls(context=self.ssl_context or ssl.create_default_context())
-                    conn.ehlo()
+                    self._secure(conn)
                 if self.username:
-                    conn.login(self.username, self.password() or "")
+                    self._sign_in(conn, self.username)
             except BaseException:
                 conn.close()
                 raise
             self._conn = conn
             self._used = 0
         return self._conn
+
+    def _secure(self, conn: smtplib.SMTP) -> None:
+        if not conn.has_extn("starttls"):
+            raise _NotConnected("the server does not offer STARTTLS, which smtp.starttls requires")
+        try:
+            context = self.ssl_context or ssl.create_default_context(cafile=self.ca_file)
+        except OSError as exc:
+            raise _NotConnected(f"cannot read smtp.ca_file: {exc}") from None
+        try:
+            conn.starttls(context=context)
+        except ssl.SSLError as exc:
+            hint = "" if self.ca_file else " (a server with a private CA needs smtp.ca_file)"
+            raise _NotConnected(f"STARTTLS failed: {exc}{hint}") from None
+        conn.ehlo()
+
+    def _sign_in(self, conn: smtplib.SMTP, username: str) -> None:
+        try:
+            password = self.password()
+        except Exception as exc:  # an unreadable password file, say: nothing was sent
+            raise _NotConnected(f"cannot read the SMTP password: {exc}") from None
+        if not password:
+            raise _NotConnected(
+                f"no SMTP password to sign in as {username!r} with: set the variable named by "
+                "smtp.password_env or smtp.password_file"
+            )
+        try:
+            conn.login(username, password)
+        except smtplib.SMTPNotSupportedError:
+            hint = "" if self.starttls else "; if it offers it only over TLS, set smtp.starttls"
+            raise _NotConnected(
+                f"the server offers no sign-in (AUTH) on this connection{hint}"
+            ) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            reply = exc.smtp_error
+            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            raise _NotConnected(
+                _scrub(
+                    f"the server refused the sign-in as {username!r}: {exc.smtp_code} {text}",
+                    username,
+                    password,
+                )
+            ) from None
+        except smtplib.SMTPException as exc:
+            raise _NotConnected(
+                _scrub(f"signing in as {username!r} failed: {exc}", username, password)
+            ) from None
 
     def close(self) -> None:
         if self._conn is not None:
@@ -114,9 +186,12 @@ class SmtpTransport:
         for number, message in enumerate(messages):
             try:
                 conn = self._connection()
-            except (OSError, smtplib.SMTPException) as exc:
+            except (OSError, smtplib.SMTPException, _NotConnected) as exc:
                 # nothing of this message or the rest of the batch went out: all retry later
-                detail = f"cannot connect to {self.host}:{self.port}: {exc}"
+                if isinstance(exc, _NotConnected):
+                    detail = f"{self.host}:{self.port}: {exc}"
+                else:
+                    detail = f"cannot connect to {self.host}:{self.port}: {exc}"
                 results += [Result(m.key, Outcome.TEMPORARY, detail) for m in messages[number:]]
                 return results
             data = render(message, sender=self.sender, domain=self.domain, date=date)
