@@ -290,15 +290,20 @@ def test_a_tabletop_with_a_facilitator_and_two_participants(
             "result-impact-statement-started": "missed",
             "result-keys-decision": "met",
             "result-obligations-computed": "met",  # marking the store in scope recorded facts
+            # the facts recorded were not enough to compute any notice obligation, so none
+            # could be filed: the item is missed, as it is for a team that computes nothing
+            "result-deadlines-met": "missed",
             "result-customer-notice-approved": "met",
         }
+        expect(report.locator("#result-deadlines-met")).to_contain_text("no obligations computed")
         expect(report.locator("#result-customer-notice-approved")).to_contain_text(
             "statement #1 (Rotate your integration keys) approved"
         )
-        # 10 met, 1 missed (nobody wrote the impact statement)
-        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 10 / 11)}%")
+        # 10 met, 2 missed (nobody wrote the impact statement or filed a notice)
+        expect(report.locator("#score strong")).to_have_text(f"{round(100 * 10 / 12)}%")
         expect(report.get_by_role("heading", name="Lessons")).to_be_visible()
         expect(report.locator("body")).to_contain_text("Missed — impact statement started")
+        expect(report.locator("body")).to_contain_text("Missed — obligation deadlines met")
         shot(report, "after-action-report", guide="tabletop-report")
     finally:
         for page in (alice, bob, carol):

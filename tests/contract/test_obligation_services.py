@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 
 from candor import config
+from candor.adapters import prepare_files, untracked
 from candor.adapters.obligations_setup import SettingsObligations
+from candor.domain import simulated_time
 from candor.domain.access import Actor, OrgRole
 from candor.domain.audit import AuditFilter
 from candor.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from candor.domain.exercises import Exercise, Outcome, Result
 from candor.domain.incidents import Clock, Incident
-from candor.domain.obligations.tracking import Tracking
+from candor.domain.obligations.tracking import TrackedObligation, Tracking
 from candor.domain.timeline import EntryKind
-from candor.services import audit, incidents, obligation_tracking, obligations
+from candor.services import audit, exercises, incidents, obligation_tracking, obligations
 from candor.services import timeline as timeline_service
 from candor.services.context import Context
 from candor.services.obligation_records import TrackedObligationRecords
@@ -34,6 +37,9 @@ FACTS = {
     "risk_of_harm": "likely",
     "affected": {"US-CA": 600, "US-TX": 1200},
 }
+
+# EU residents too, so the GDPR's 72 hours fall inside a tabletop's simulated four days
+SIMULATED_FACTS = {**FACTS, "affected": {"US-TX": 1200, "IE": 300, "GB": 200}}
 
 
 @pytest.fixture
@@ -342,3 +348,89 @@ def test_exercises_see_when_obligations_were_computed_and_whether_deadlines_were
     with ctx.uow() as uow:
         met = records.deadlines_met(uow, incident, now=NOW)
     assert met.measured and met.at == NOW
+
+
+def _exercise_with_obligations(ctx: Context) -> tuple[Exercise, Incident, list[TrackedObligation]]:
+    """The cloud-credentials tabletop (60 minutes for 96 hours), aware at minute 5, with the
+    obligations its facts trigger; those due within the simulated 96 hours, soonest first."""
+    clock = clock_of(ctx)
+    entry = prepare_files.load_scenarios().require().get("cloud-credentials-breach")
+    started = clock.now()
+    ex = exercises.start(ctx, ALICE, entry.value, entry.data)
+    exercise, incident = exercises.get(ctx, ALICE, ex.key)
+    clock.current = started + timedelta(minutes=5)
+    incidents.set_clock(ctx, ALICE, incident.key, Clock.AWARE_AT, clock.current, reason="bastion")
+    obligations.record_facts(ctx, ALICE, incident.key, SIMULATED_FACTS)
+    sim = simulated_time.of_exercise(exercise)
+    assert sim is not None and sim.scale == 96
+    due = [
+        o
+        for o in obligations.overview(ctx, ALICE, incident.key).active
+        if not o.computed.retention
+        and o.computed.deadline
+        and sim.deadline(o.computed.trigger_at, o.computed.deadline) <= sim.horizon
+    ]
+    assert len(due) >= 2, [
+        (o.computed.label, o.computed.deadline_rule)
+        for o in obligations.overview(ctx, ALICE, incident.key).active
+    ]
+    due.sort(key=lambda o: sim.deadline(o.computed.trigger_at, o.computed.deadline))
+    return exercise, incident, due
+
+
+def _real_minute(exercise: Exercise, ob: TrackedObligation, shift: float) -> datetime:
+    """The real moment the obligation's simulated deadline falls, ``shift`` minutes off."""
+    sim = simulated_time.of_exercise(exercise)
+    assert sim is not None and ob.computed.deadline is not None
+    deadline = sim.deadline(ob.computed.trigger_at, ob.computed.deadline)
+    return exercise.started_at + deadline / sim.scale + timedelta(minutes=shift)
+
+
+def _deadlines_result(ctx: Context, key: str) -> Result:
+    signals = replace(untracked.signals(), obligations=TrackedObligationRecords())
+    report = exercises.report(ctx, ALICE, key, signals)
+    return {r.expectation.id: r for r in report.results}["deadlines-met"]
+
+
+def test_an_exercise_judges_obligation_deadlines_in_simulated_time(ctx: Context) -> None:
+    clock = clock_of(ctx)
+    exercise, incident, due = _exercise_with_obligations(ctx)
+    first, last = due[0], due[-1]
+    clock.current = _real_minute(exercise, first, -1)
+    # in real time the 72 hours are days away; in simulated time the first deadline is a minute off
+    assert clock.current < exercise.started_at + timedelta(minutes=60)
+    pending = _deadlines_result(ctx, exercise.key)
+    assert pending.outcome is Outcome.PENDING and "still open (simulated now" in pending.evidence
+    for ob in due[:-1]:  # everything but the last, each a minute before its deadline
+        clock.current = max(clock.current, _real_minute(exercise, ob, -1))
+        obligation_tracking.file(ctx, ALICE, incident.key, str(ob.seq), reference="on time")
+    clock.current = _real_minute(exercise, last, +1)
+    overdue = _deadlines_result(ctx, exercise.key)
+    assert overdue.outcome is Outcome.PENDING and overdue.done_at is None
+    assert f"#{last.seq} still open, deadline" in overdue.evidence and "passed" in overdue.evidence
+    obligation_tracking.file(ctx, ALICE, incident.key, str(last.seq), reference="late")
+    clock.current = max(clock.current, exercise.started_at + timedelta(minutes=60))
+    exercises.end(ctx, ALICE, exercise.key)
+    missed = _deadlines_result(ctx, exercise.key)
+    assert missed.outcome is Outcome.MISSED
+    assert f"late in simulated time: #{last.seq} filed at simulated +" in missed.evidence
+
+
+def test_an_exercise_meets_its_simulated_deadlines_with_filings_and_counsel(ctx: Context) -> None:
+    clock = clock_of(ctx)
+    exercise, incident, due = _exercise_with_obligations(ctx)
+    first, rest = due[0], due[1:]
+    clock.current = _real_minute(exercise, first, -2)
+    obligation_tracking.propose_not_required(
+        ctx, ALICE, incident.key, str(first.seq), text="the regulator was told through the CSIRT"
+    )
+    obligation_tracking.approve_not_required(ctx, COUNSEL, incident.key, str(first.seq))
+    last = clock.current
+    for ob in rest:
+        clock.current = max(clock.current, _real_minute(exercise, ob, -1))
+        obligation_tracking.file(ctx, ALICE, incident.key, str(ob.seq), reference="on time")
+        last = clock.current
+    met = _deadlines_result(ctx, exercise.key)
+    assert met.outcome is Outcome.MET and met.done_at == last
+    assert f"#{first.seq} approved not required at simulated +" in met.evidence
+    assert f"#{rest[0].seq} filed at simulated +" in met.evidence and ", deadline +" in met.evidence

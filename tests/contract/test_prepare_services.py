@@ -217,11 +217,16 @@ def test_a_whole_exercise_from_start_to_report(sql_ctx: Context) -> None:
         "impact-statement-started": Outcome.NOT_MEASURED,
         "keys-decision": Outcome.MISSED,
         "obligations-computed": Outcome.NOT_MEASURED,
+        "deadlines-met": Outcome.NOT_MEASURED,
         "customer-notice-approved": Outcome.MET,  # recorded by hand
     }
-    # 2 met + 1 by hand, 1 late (½), 5 missed; 2 not measured are left out: 3.5 of 9
+    # 2 met + 1 by hand, 1 late (½), 5 missed; 3 not measured are left out: 3.5 of 9
     assert report.score == round(100 * 3.5 / 9)
-    assert report.not_measured == ("impact-statement-started", "obligations-computed")
+    assert report.not_measured == (
+        "impact-statement-started",
+        "obligations-computed",
+        "deadlines-met",
+    )
     assert report.injects_released == 6 and report.decisions == 1
     assert any(lesson.startswith("Late by 5 min") for lesson in report.lessons)
     assert any("Missed — playbook customer-credentials-exposed" in x for x in report.lessons)

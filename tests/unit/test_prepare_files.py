@@ -63,8 +63,11 @@ def test_the_cloud_credentials_scenario_expects_what_the_issue_lists() -> None:
         ExpectationType.ROLE_ASSIGNED,
         ExpectationType.IMPACT_STATEMENT_STARTED,
         ExpectationType.OBLIGATIONS_COMPUTED,
+        ExpectationType.OBLIGATION_DEADLINES_MET,
         ExpectationType.CUSTOMER_NOTICE_APPROVED,
     } <= types
+    # the hour stands for four days: the regulator's 72 hours fall inside it
+    assert s.simulated_hours == 96
     revealed = {k for inject in s.injects for k in inject.answers}
     assert {"customer_secrets", "data_elements", "customers_affected"} <= revealed
 
@@ -150,6 +153,27 @@ def test_a_broken_scenario_reports_every_problem_with_its_line(tmp_path: Path) -
     ]
     for words, line in expected:
         assert any(words in p.message and p.line == line for p in problems), (words, text)
+
+
+def test_simulated_hours_are_checked_with_their_line(tmp_path: Path) -> None:
+    text = Path(
+        prepare_files.packaged_path("scenarios", "cloud-credentials-breach.yaml")
+    ).read_text()
+    lines = text.splitlines()
+    line = next(n for n, x in enumerate(lines, 1) if x.startswith("simulated_hours:"))
+    cases = [
+        ("four days", "duration_minutes: 60", "must be a whole number"),
+        ("0", "duration_minutes: 60", "must be between 1 and 2160"),
+        ("1", "duration_minutes: 120", "1 h is less than the exercise's own 120 minutes"),
+    ]
+    for hours, duration, words in cases:
+        changed = [
+            f"simulated_hours: {hours}" if x.startswith("simulated_hours:") else x for x in lines
+        ]
+        path = tmp_path / "sim.yaml"
+        path.write_text("\n".join(changed).replace("duration_minutes: 60", duration, 1))
+        [problem] = prepare_files.check_files([path], parse_scenario)
+        assert words in problem.message and problem.line == line, (hours, str(problem))
 
 
 def test_yaml_syntax_errors_are_located(tmp_path: Path) -> None:

@@ -113,9 +113,13 @@ def test_a_tabletop_through_the_pages(browser: Callable[[str], Browser], clock: 
     assert re.search(r'id="result-impact-statement-started".*?outcome-missed', report, re.S)
     score = re.search(r"Score: <strong>(\d+)%</strong>", report)
     assert score
-    # met: lead, lead-not-investigator, keys decision; 8 missed (impact statement,
-    # obligations and the customer notice are read from the records, and nobody did them)
-    assert int(score.group(1)) == round(100 * 3 / 11)
+    # met: lead, lead-not-investigator, keys decision; 9 missed (impact statement,
+    # obligations, their deadlines and the customer notice are read from the records, and nobody
+    # did them)
+    assert int(score.group(1)) == round(100 * 3 / 12)
+    assert re.search(
+        r'id="result-deadlines-met".*?outcome-missed.*?no obligations computed', report, re.S
+    )
     assert "Missed — comms lead assigned" in report
     assert escape(SCENARIO.questions[0]) in report
     listing = bob.get("/exercises").text

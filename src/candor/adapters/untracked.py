@@ -14,6 +14,7 @@ from candor.domain.exercises import Observation, not_measured
 from candor.domain.incidents import Incident
 from candor.domain.readiness import Coverage
 from candor.domain.retro_items import ActionItem
+from candor.domain.simulated_time import SimulatedClock
 from candor.services.ports import UnitOfWork
 from candor.services.ports_prepare import Signals
 
@@ -27,7 +28,14 @@ class UntrackedObligations:
     def computed_at(self, uow: UnitOfWork, incident: Incident) -> Observation:
         return not_measured("computed obligations")
 
-    def deadlines_met(self, uow: UnitOfWork, incident: Incident, *, now: datetime) -> Observation:
+    def deadlines_met(
+        self,
+        uow: UnitOfWork,
+        incident: Incident,
+        *,
+        now: datetime,
+        clock: SimulatedClock | None = None,
+    ) -> Observation:
         return not_measured("obligation deadlines")
 
 

@@ -31,6 +31,7 @@ TOP_KEYS = (
     "summary",
     "based_on",
     "duration_minutes",
+    "simulated_hours",
     "playbook",
     "start",
     "injects",
@@ -40,6 +41,7 @@ TOP_KEYS = (
 INJECT_KEYS = ("at", "title", "text", "facts")
 SETTABLE_CLOCKS = (Clock.DETECTED_AT, Clock.AWARE_AT)
 MAX_DURATION = 8 * 60
+MAX_SIMULATED_HOURS = 90 * 24  # the longest notification clocks run for weeks, not months
 
 
 class ExpectationType(StrEnum):
@@ -149,6 +151,8 @@ class Scenario:
     injects: tuple[Inject, ...]
     expectations: tuple[Expectation, ...]
     questions: tuple[str, ...]
+    # incident time the exercise stands for; deadlines are then judged in simulated time
+    simulated_hours: int | None = None
 
     def expectation(self, id: str) -> Expectation | None:
         return next((e for e in self.expectations if e.id == id), None)
@@ -168,6 +172,7 @@ def parse_scenario(data: Any) -> Scenario:
     if "duration_minutes" not in d:
         problems.add("is required (e.g. 60)", path=("duration_minutes",))
     duration = duration or 60
+    simulated = _simulated_hours(d, duration, problems)
     playbook = fields.slug(d["playbook"], ("playbook",), problems) if d.get("playbook") else ""
     start = _facts(d.get("start"), ("start",), problems, start=True)
     injects = _injects(d.get("injects"), duration, problems)
@@ -179,8 +184,20 @@ def parse_scenario(data: Any) -> Scenario:
     problems.raise_if_any()
     return Scenario(
         name, title, version, summary, based_on, duration, playbook, start, injects,
-        expectations, questions,
+        expectations, questions, simulated,
     )  # fmt: skip
+
+
+def _simulated_hours(d: Mapping[str, Any], duration: int, problems: ProblemCollector) -> int | None:
+    hours = fields.whole(d, "simulated_hours", (), problems, minimum=1, maximum=MAX_SIMULATED_HOURS)
+    if hours is not None and hours * 60 < duration:
+        problems.add(
+            f"{hours} h is less than the exercise's own {duration} minutes",
+            path=("simulated_hours",),
+            hint="simulated time runs at least as fast as real time (e.g. 96 for four days)",
+        )
+        return None
+    return hours
 
 
 def _facts(

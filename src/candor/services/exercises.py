@@ -16,7 +16,7 @@ from typing import Any
 
 from candor.domain import exercises as model
 from candor.domain import incidents as incident_model
-from candor.domain import practice, timeline
+from candor.domain import practice, simulated_time, timeline
 from candor.domain.access import Actor, require_see, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
@@ -334,8 +334,12 @@ def report(ctx: Context, actor: Actor, key: str, signals: Signals) -> AfterActio
         if t.OBLIGATIONS_COMPUTED in wanted:
             ported[t.OBLIGATIONS_COMPUTED] = signals.obligations.computed_at(uow, incident)
         if t.OBLIGATION_DEADLINES_MET in wanted:
+            # judged as the exercise stood when it ended: what was open then stays missed
             ported[t.OBLIGATION_DEADLINES_MET] = signals.obligations.deadlines_met(
-                uow, incident, now=now
+                uow,
+                incident,
+                now=exercise.ended_at or now,
+                clock=simulated_time.of_exercise(exercise),
             )
         if t.CUSTOMER_NOTICE_APPROVED in wanted:
             ported[t.CUSTOMER_NOTICE_APPROVED] = signals.notices.customer_notice_approved_at(

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from candor.domain import simulated_time
 from candor.domain.exercises import Observation
 from candor.domain.incidents import Incident
 from candor.domain.milestones import ObligationRecord
 from candor.domain.obligations.results import iso_utc
 from candor.domain.obligations.tracking import TrackedObligation, Tracking
+from candor.domain.simulated_time import SimulatedClock
 from candor.services.ports import UnitOfWork
 from candor.services.ports_obligations import tracked
 
@@ -42,26 +44,13 @@ class TrackedObligationRecords:
             return Observation(True, None, "no obligations facts recorded")
         return Observation(True, first, f"obligations first computed {iso_utc(first)}")
 
-    def deadlines_met(self, uow: UnitOfWork, incident: Incident, *, now: datetime) -> Observation:
-        obligations = [o for o in tracked(uow).obligations.of_incident(incident.id) if o.active]
-        if not obligations:
-            return Observation(True, None, "no obligations computed")
-        open_ = [o for o in obligations if o.state.is_open]
-        if open_:
-            return Observation(True, None, f"{len(open_)} obligation(s) still open")
-        late = [
-            o
-            for o in obligations
-            if o.filing and o.computed.deadline and o.filing.at > o.computed.deadline
-        ]
-        if late:
-            names = ", ".join(f"#{o.seq}" for o in late)
-            return Observation(True, None, f"filed after the deadline: {names}")
-        done = [o.filing.at for o in obligations if o.filing and o.state is Tracking.FILED]
-        done += [
-            o.determination.approved_at
-            for o in obligations
-            if o.determination and o.determination.approved_at and o.state is Tracking.NOT_REQUIRED
-        ]
-        last = max(done)
-        return Observation(True, last, f"all {len(obligations)} met; the last at {iso_utc(last)}")
+    def deadlines_met(
+        self,
+        uow: UnitOfWork,
+        incident: Incident,
+        *,
+        now: datetime,
+        clock: SimulatedClock | None = None,
+    ) -> Observation:
+        store = tracked(uow).obligations
+        return simulated_time.deadlines_met(store.of_incident(incident.id), now=now, clock=clock)

@@ -20,6 +20,7 @@ from candor.domain.exercises import Exercise, Observation, Release
 from candor.domain.incidents import Incident
 from candor.domain.readiness import Coverage
 from candor.domain.retro_items import ActionItem
+from candor.domain.simulated_time import SimulatedClock
 from candor.services.ports import UnitOfWork
 
 
@@ -82,9 +83,17 @@ class ImpactStatementRecords(Protocol):
 class ObligationRecords(Protocol):
     def computed_at(self, uow: UnitOfWork, incident: Incident) -> Observation: ...
 
-    def deadlines_met(self, uow: UnitOfWork, incident: Incident, *, now: datetime) -> Observation:
+    def deadlines_met(
+        self,
+        uow: UnitOfWork,
+        incident: Incident,
+        *,
+        now: datetime,
+        clock: SimulatedClock | None = None,
+    ) -> Observation:
         """``at``: when the last due obligation was met, all on time; measured with no ``at``
-        when one was missed or is still open."""
+        when one was missed or is still open. With a ``clock`` (an exercise that simulates
+        incident time) filings and deadlines are compared in simulated time, as of ``now``."""
         ...
 
 

@@ -26,6 +26,7 @@ def scenario(s: Scenario) -> dict[str, Any]:
         "version": s.version,
         "summary": s.summary,
         "duration_minutes": s.duration,
+        "simulated_hours": s.simulated_hours,
         "injects": len(s.injects),
         "expectations": [e.id for e in s.expectations],
         "playbook": s.playbook or None,

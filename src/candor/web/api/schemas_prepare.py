@@ -16,6 +16,10 @@ class ScenarioOut(BaseModel):
     version: str
     summary: str
     duration_minutes: int
+    simulated_hours: int | None = Field(
+        description="Incident time the exercise stands for; obligation deadlines are judged in "
+        "simulated time. None: real time."
+    )
     injects: int
     expectations: list[str]
     playbook: str | None
