@@ -42,6 +42,10 @@ class InventoryRepository(Protocol):
         key_hashes: frozenset[str],
     ) -> int: ...
 
+    def rewrite_scan(self, incident_id: uuid.UUID, scan: AttachedScan) -> None:
+        """Retention: replace scan ``scan.number``'s label, summary and key hashes."""
+        ...
+
 
 class InventoryUnitOfWork(UnitOfWork, Protocol):
     inventory: InventoryRepository

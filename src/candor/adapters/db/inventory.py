@@ -396,5 +396,17 @@ class SqlInventory:
         )
         return number
 
+    def rewrite_scan(self, incident_id: uuid.UUID, scan: AttachedScan) -> None:
+        self.session.execute(
+            update(IncidentScanRow)
+            .where(
+                IncidentScanRow.incident_id == incident_id, IncidentScanRow.number == scan.number
+            )
+            .values(
+                label=scan.label, summary=dict(scan.summary), key_hashes=sorted(scan.key_hashes)
+            )
+            .execution_options(synchronize_session=False)
+        )
+
 
 register_repository("inventory", SqlInventory)
