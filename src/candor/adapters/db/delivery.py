@@ -291,6 +291,13 @@ class SqlOutbox:
                 row.lease_until = None
                 row.last_error = marker
             count += 1
+        # a bounce names the message it came from, whose key held the address and the statement
+        self.session.execute(
+            update(UnreachableRow)
+            .where(UnreachableRow.message_key.startswith(prefix, autoescape=True))
+            .values(message_key=None)
+            .execution_options(synchronize_session=False)
+        )
         self.session.flush()
         return count
 
