@@ -11,15 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from candor.domain import statements as statement_model
 from candor.domain.audit import AuditFilter
 from candor.domain.indicators import FILE_HASHES
 from candor.domain.retention import REDACTED_BODY, Policy
-from candor.services import audit, incidents, retention, scope, sharing
+from candor.services import audit, incidents, retention, scope, sharing, statements
 from candor.services.context import Context
+from candor.services.ports_statements import with_statements
 from tests.conftest import ADMIN, ALICE
 from tests.contract.test_inventory_services import ACME_KEY, import_file, scan_result, wired
 from tests.contract.test_retention import COUNSEL
 from tests.contract.test_statement_delivery import SETUP, _run_worker, compromise, declare, publish
+from tests.contract.test_statement_services import ERIN
 from tests.delivery.sink import Sink
 from tests.fakes import FakeClock
 
@@ -44,7 +47,15 @@ def notified_incident(ctx: Context) -> str:
     sharing.import_scoping(ctx, ALICE, key, scan_result(), tlp="amber")
     sharing.add_indicator(ctx, ALICE, key, type="user_agent", value=AGENT, tlp="amber")
     sharing.add_indicator(ctx, ALICE, key, type="sha256", value=MALWARE, tlp="clear")
-    publish(ctx, key, audience="affected_customers")
+    number = publish(ctx, key, audience="affected_customers")
+    draft = statements.draft(
+        ctx, ALICE, key, kind="customer_notice", audience="customer", audience_ref="acme",
+        channels="email", title="To Dana Reyes", body="Dana Reyes, your key was used.",
+    )  # fmt: skip
+    statements.submit(ctx, ALICE, key, draft.number)
+    statements.request_changes(ctx, ERIN, key, number=draft.number, comment="Ask Dana Reyes")
+    statements.withdraw(ctx, ALICE, key, draft.number, reason="Dana Reyes called us")
+    assert number == 1
     sink = Sink()
     sink.start()
     try:
@@ -70,6 +81,7 @@ def personal_text(engine: Engine) -> str:
     found = rows(engine, "SELECT * FROM outbox_messages")
     found += rows(engine, "SELECT * FROM incident_scans")
     found += rows(engine, "SELECT * FROM shared_indicators")
+    found += rows(engine, "SELECT * FROM statements")
     return json.dumps(found, default=str)
 
 
@@ -86,7 +98,7 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
     agents = [i.value for i in shared if i.type == "user_agent"]
     personal = [i for i in shared if i.type not in FILE_HASHES]
     before = personal_text(engine)
-    for value in (*ADDRESSES, "Dear Dana Reyes", "ASIA****VBMX", ACME_KEY, *ips, *arns, *agents):
+    for value in (*ADDRESSES, "Dana Reyes", "ASIA****VBMX", ACME_KEY, *ips, *arns, *agents):
         assert value in before, value  # the story holds what retention must remove
     assert ips and arns and agents
 
@@ -95,7 +107,9 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
     [due] = plan.due
     assert due.candidate.key == key and [p.candidate.key for p in plan.held] == [held]
     # email messages, the scan and the indicators that are not file hashes
-    assert due.records == {"outbox_messages": 1, "scans": 1, "shared_indicators": len(personal)}
+    assert due.records == {
+        "outbox_messages": 1, "scans": 1, "shared_indicators": len(personal), "statements": 1,
+    }  # fmt: skip
     assert personal_text(engine) == before  # a dry run changes nothing
 
     report = retention.run(ctx, ADMIN, Policy(7))
@@ -115,11 +129,26 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
         + [r for r in rows(engine, "SELECT * FROM incident_scans")
            if str(r["incident_id"]).replace("-", "") == ours]
         + [r for r in rows(engine, "SELECT * FROM shared_indicators")
+           if str(r["incident_id"]).replace("-", "") == ours]
+        + [r for r in rows(engine, "SELECT * FROM statements")
            if str(r["incident_id"]).replace("-", "") == ours],
         default=str,
     )  # fmt: skip
     for value in (*ADDRESSES, "Dana Reyes", "ASIA****VBMX", ACME_KEY, *ips, *arns, *agents):
         assert value not in after, value
+    # the published notice is what the organisation said: it stays, and its hash still checks
+    published = [
+        r
+        for r in rows(engine, "SELECT * FROM statements")
+        if str(r["incident_id"]).replace("-", "") == ours and r["published_at"]
+    ]
+    assert [r["body"] for r in published] == ["Rotate the credentials listed below."]
+    the_id = incidents.get(ctx, ADMIN, key).id
+    with ctx.uow() as uow:
+        stored = with_statements(uow).statements.of_incident(the_id)
+    for s in stored:
+        if s.published_at is not None:
+            assert s.content_hash == statement_model.content_hash(s, incident_key=key)
     kept = [i.indicator for i in sharing.get(ctx, ADMIN, key).indicators]
     assert [(i.type, i.value) for i in kept] == [("sha256", MALWARE)]  # malware names no one
     [scan] = scope.scans(ctx, ADMIN, key)
