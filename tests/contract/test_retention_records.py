@@ -43,6 +43,7 @@ def notified_incident(ctx: Context) -> str:
     indicators it saw shared, then the incident closed."""
     key = declare(ctx)
     compromise(ctx, key)
+    scope.mark_system(ctx, ALICE, key, "customer-db", "suspected", note="Dana Reyes saw it")
     scope.attach_scan(ctx, ALICE, key, scan_result(), file="otrf.json", label="Acme's keys")
     sharing.import_scoping(ctx, ALICE, key, scan_result(), tlp="amber")
     sharing.add_indicator(ctx, ALICE, key, type="user_agent", value=AGENT, tlp="amber")
@@ -82,6 +83,7 @@ def personal_text(engine: Engine) -> str:
     found += rows(engine, "SELECT * FROM incident_scans")
     found += rows(engine, "SELECT * FROM shared_indicators")
     found += rows(engine, "SELECT * FROM statements")
+    found += rows(engine, "SELECT * FROM incident_scope_marks")
     return json.dumps(found, default=str)
 
 
@@ -109,6 +111,7 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
     # email messages, the scan and the indicators that are not file hashes
     assert due.records == {
         "outbox_messages": 1, "scans": 1, "shared_indicators": len(personal), "statements": 1,
+        "scope_notes": 1,
     }  # fmt: skip
     assert personal_text(engine) == before  # a dry run changes nothing
 
@@ -131,6 +134,8 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
         + [r for r in rows(engine, "SELECT * FROM shared_indicators")
            if str(r["incident_id"]).replace("-", "") == ours]
         + [r for r in rows(engine, "SELECT * FROM statements")
+           if str(r["incident_id"]).replace("-", "") == ours]
+        + [r for r in rows(engine, "SELECT * FROM incident_scope_marks")
            if str(r["incident_id"]).replace("-", "") == ours],
         default=str,
     )  # fmt: skip

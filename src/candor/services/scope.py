@@ -30,6 +30,7 @@ from candor.domain.inventory_scope import (
     derive,
 )
 from candor.domain.obligations.incident_facts import FactSource
+from candor.domain.retention import REDACTED_BODY
 from candor.domain.scan_summary import AttachedScan
 from candor.domain.secrets import Catalogue
 from candor.domain.timeline import EntryKind
@@ -430,15 +431,24 @@ def _personal_scans(base: UnitOfWork, incident: Incident) -> list[AttachedScan]:
 def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
     """Retention: see ``domain.scan_summary.scrubbed`` for what goes and what stays."""
     found = _personal_scans(base, incident)
+    if getattr(base, "inventory", None) is None:
+        return {}
+    store = with_inventory(base).inventory
     for item in found:
-        with_inventory(base).inventory.rewrite_scan(
-            incident.id, scan_summary.scrubbed(item, marker)
-        )
-    return {"scans": len(found)} if found else {}
+        store.rewrite_scan(incident.id, scan_summary.scrubbed(item, marker))
+    notes = store.scrub_mark_notes(incident.id, marker=marker)
+    return {k: n for k, n in (("scans", len(found)), ("scope_notes", notes)) if n}
 
 
 def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
-    return {"scans": len(_personal_scans(base, incident))}
+    if getattr(base, "inventory", None) is None:
+        return {}
+    notes = sum(
+        1
+        for m in with_inventory(base).inventory.marks(incident.id)
+        if m.note and m.note != REDACTED_BODY
+    )
+    return {"scans": len(_personal_scans(base, incident)), "scope_notes": notes}
 
 
 export.register_exporter("scope", _export)

@@ -396,6 +396,19 @@ class SqlInventory:
         )
         return number
 
+    def scrub_mark_notes(self, incident_id: uuid.UUID, *, marker: str) -> int:
+        result = self.session.execute(
+            update(ScopeMarkRow)
+            .where(
+                ScopeMarkRow.incident_id == incident_id,
+                ScopeMarkRow.note != "",
+                ScopeMarkRow.note != marker,
+            )
+            .values(note=marker)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def rewrite_scan(self, incident_id: uuid.UUID, scan: AttachedScan) -> None:
         self.session.execute(
             update(IncidentScanRow)
