@@ -203,7 +203,7 @@ PERSONAL = ("by_indicator", "accounts", "source_ips", "principals", "pivots")
 
 def scrubbed(scan: AttachedScan, marker: str) -> AttachedScan:
     """The scan as retention leaves it: what was scanned, when, and how much matched, but no
-    indicator value, account, address, principal, user agent or access key (not even hashed).
+    indicator value, account, address, principal, user agent or access key id.
     Each removed list is kept as its length under ``removed``."""
     summary = {k: v for k, v in scan.summary.items() if k not in PERSONAL}
     summary["removed"] = {
@@ -216,7 +216,11 @@ def scrubbed(scan: AttachedScan, marker: str) -> AttachedScan:
     malformed = scan.summary.get("malformed_records")
     if isinstance(malformed, Mapping):  # its samples are raw log lines
         summary["malformed_records"] = {"count": int(malformed.get("count", 0))}
-    return AttachedScan(scan.number, f"Scan {scan.number}", scan.by, scan.at, summary, frozenset())
+    # the key hashes stay: they name customers' credentials in the inventory, not a person, and
+    # are the proof of which customers the scan narrowed the notice to
+    return AttachedScan(
+        scan.number, f"Scan {scan.number}", scan.by, scan.at, summary, scan.key_hashes
+    )
 
 
 def personal(scan: AttachedScan) -> bool:
