@@ -174,3 +174,24 @@ def test_retention_removes_recipients_bodies_addresses_and_principals(
     for value in (*ADDRESSES, "Dear Dana Reyes", "ASIA****VBMX", *ips, *arns):
         assert value in held_text, value
     assert [s.label for s in scope.scans(ctx, ADMIN, held)] == ["Acme's keys"]
+
+
+def test_a_message_still_queued_is_never_sent_after_retention(
+    ctx: Context, clock: FakeClock, engine: Engine
+) -> None:
+    key = declare(ctx)
+    compromise(ctx, key)
+    publish(ctx, key, audience="affected_customers")  # the worker never ran
+    incidents.transition(ctx, ALICE, key, "post_incident")
+    incidents.transition(ctx, ALICE, key, "closed", reason="customers told by phone")
+    clock.advance(days=365 * 8)
+    retention.run(ctx, ADMIN, Policy(7))
+    mail = rows(engine, "SELECT * FROM outbox_messages WHERE channel = 'email'")
+    assert mail and {r["state"] for r in mail} == {"dead"}
+    assert {r["recipient"] for r in mail} == {REDACTED_BODY}
+    sink = Sink()
+    sink.start()
+    try:
+        assert _run_worker(ctx, sink).startswith("0 sent")
+    finally:
+        sink.stop()
