@@ -38,6 +38,16 @@ def ctx(sql_ctx: Context, tmp_path: Path) -> Context:
     return made
 
 
+def deliver(ctx: Context) -> str:
+    """Run the real worker job against an SMTP server on loopback; returns its summary."""
+    sink = Sink()
+    sink.start()
+    try:
+        return _run_worker(ctx, sink)
+    finally:
+        sink.stop()
+
+
 def notified_incident(ctx: Context) -> str:
     """A customer notice delivered by the worker, a scan of the real CloudTrail capture and the
     indicators it saw shared, then the incident closed."""
@@ -57,12 +67,7 @@ def notified_incident(ctx: Context) -> str:
     statements.request_changes(ctx, ERIN, key, number=draft.number, comment="Ask Dana Reyes")
     statements.withdraw(ctx, ALICE, key, draft.number, reason="Dana Reyes called us")
     assert number == 1
-    sink = Sink()
-    sink.start()
-    try:
-        assert _run_worker(ctx, sink).startswith("1 sent")
-    finally:
-        sink.stop()
+    assert deliver(ctx).startswith("1 sent")
     incidents.transition(ctx, ALICE, key, "post_incident")
     incidents.transition(ctx, ALICE, key, "closed", reason="customers notified")
     return key
@@ -189,9 +194,4 @@ def test_a_message_still_queued_is_never_sent_after_retention(
     mail = rows(engine, "SELECT * FROM outbox_messages WHERE channel = 'email'")
     assert mail and {r["state"] for r in mail} == {"dead"}
     assert {r["recipient"] for r in mail} == {REDACTED_BODY}
-    sink = Sink()
-    sink.start()
-    try:
-        assert _run_worker(ctx, sink).startswith("0 sent")
-    finally:
-        sink.stop()
+    assert deliver(ctx).startswith("0 sent")
