@@ -98,6 +98,7 @@ def run(
             f"{verb} personal data of {c.key}, closed {short_time(c.closed_at)}{done}: "
             f"{p.timeline_entries} timeline entries, {p.audit_records} audit records, "
             f"{p.attachments} attachments ({human_size(p.attachment_bytes)})"
+            + "".join(f", {n} {kind.replace('_', ' ')}" for kind, n in p.records.items())
         )
     for p in report.held:
         c = p.candidate
@@ -121,4 +122,5 @@ def _planned(p: retention.Planned) -> dict[str, object]:
         "audit_records": p.audit_records,
         "attachments": p.attachments,
         "attachment_bytes": p.attachment_bytes,
+        "records": p.records,
     }

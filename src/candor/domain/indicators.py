@@ -61,6 +61,10 @@ class Source(StrEnum):
     MANUAL = "manual"
 
 
+# file hashes name malware, never a person: retention keeps them
+FILE_HASHES = frozenset(
+    {IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512}
+)
 HASH_LENGTHS = {
     IndicatorType.MD5: 32,
     IndicatorType.SHA1: 40,

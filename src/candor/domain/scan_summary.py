@@ -195,3 +195,34 @@ def rows(summary: Mapping[str, Any]) -> list[tuple[str, str, int, str, str, str]
             )
         )
     return out
+
+
+# lists of the summary that name addresses, accounts, principals and user agents: personal data
+PERSONAL = ("by_indicator", "accounts", "source_ips", "principals", "pivots")
+
+
+def scrubbed(scan: AttachedScan, marker: str) -> AttachedScan:
+    """The scan as retention leaves it: what was scanned, when, and how much matched, but no
+    indicator value, account, address, principal, user agent or access key id.
+    Each removed list is kept as its length under ``removed``."""
+    summary = {k: v for k, v in scan.summary.items() if k not in PERSONAL}
+    summary["removed"] = {
+        key: len(scan.summary.get(key) or ()) for key in PERSONAL if key in scan.summary
+    }
+    summary["retention"] = marker
+    for key in PERSONAL:
+        if key in scan.summary:
+            summary[key] = []
+    malformed = scan.summary.get("malformed_records")
+    if isinstance(malformed, Mapping):  # its samples are raw log lines
+        summary["malformed_records"] = {"count": int(malformed.get("count", 0))}
+    # the key hashes stay: they name customers' credentials in the inventory, not a person, and
+    # are the proof of which customers the scan narrowed the notice to
+    return AttachedScan(
+        scan.number, f"Scan {scan.number}", scan.by, scan.at, summary, scan.key_hashes
+    )
+
+
+def personal(scan: AttachedScan) -> bool:
+    """Whether retention has anything left to remove from the scan."""
+    return "retention" not in scan.summary

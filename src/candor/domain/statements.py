@@ -643,3 +643,26 @@ def check_review_chain(chain: Sequence[str]) -> tuple[str, ...]:
         problems.add("names no reviewer", field="comms.review_chain")
     problems.raise_if_any()
     return tuple(chain)
+
+
+def scrubbed(statement: Statement, marker: str) -> Statement:
+    """The statement as retention leaves it. Published text stays: it is what the organisation
+    told its audience, and must be able to show it did (its content hash still checks). What
+    never left the workspace goes: an unpublished draft's title and body and correction note,
+    reviewers' comments and the reason a statement was withdrawn."""
+    unpublished = statement.published_at is None
+    return replace(
+        statement,
+        title=marker if unpublished else statement.title,
+        body=marker if unpublished else statement.body,
+        correction_note=marker
+        if unpublished and statement.correction_note
+        else statement.correction_note,
+        reviews=tuple(replace(r, comment=marker) if r.comment else r for r in statement.reviews),
+        withdrawn_reason=marker if statement.withdrawn_reason else "",
+    )
+
+
+def personal(statement: Statement, marker: str) -> bool:
+    """Whether ``scrubbed`` would change anything."""
+    return scrubbed(statement, marker) != statement

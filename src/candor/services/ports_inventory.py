@@ -42,6 +42,14 @@ class InventoryRepository(Protocol):
         key_hashes: frozenset[str],
     ) -> int: ...
 
+    def scrub_mark_notes(self, incident_id: uuid.UUID, *, marker: str) -> int:
+        """Retention: replace every non-empty note of the incident's marks; returns how many."""
+        ...
+
+    def rewrite_scan(self, incident_id: uuid.UUID, scan: AttachedScan) -> None:
+        """Retention: replace scan ``scan.number``'s label, summary and key hashes."""
+        ...
+
 
 class InventoryUnitOfWork(UnitOfWork, Protocol):
     inventory: InventoryRepository

@@ -27,6 +27,11 @@ from candor.services.redactions import PURGE_ACTION
 Scrubber = Callable[[UnitOfWork, Incident, str], dict[str, int]]
 RETENTION_SCRUBBERS: list[Scrubber] = []
 
+# What a feature's scrubber would change, without changing it, for the dry run: called in a read
+# transaction, it returns the same keys and counts as the scrubber would.
+Counter = Callable[[UnitOfWork, Incident], dict[str, int]]
+RETENTION_COUNTERS: list[Counter] = []
+
 # audit records that stay intact when an incident is purged: they are the record of the purge
 # and of the holds, and hold no personal data of the incident's subject
 KEEP_PREFIXES = ("retention.", "hold.")
@@ -124,6 +129,7 @@ class Planned:
     audit_records: int
     attachments: int
     attachment_bytes: int
+    records: dict[str, int] = field(default_factory=dict)  # scrubbers' records, by kind
 
 
 @dataclass
@@ -153,12 +159,16 @@ def _closed(uow: UnitOfWork) -> Iterator[Incident]:
 def _planned(uow: UnitOfWork, incident: Incident, candidate: Candidate) -> Planned:
     files = [a for a in uow.attachments.list(incident.id) if not a.purged]
     audit_records = uow.audit.list(AuditFilter(incident_key=incident.key, limit=1_000_000))
+    records: dict[str, int] = {}
+    for counter in RETENTION_COUNTERS:
+        records.update({k: n for k, n in counter(uow, incident).items() if n})
     return Planned(
         candidate,
         uow.timeline.count(incident.id),
         sum(1 for r in audit_records if not r.action.startswith(KEEP_PREFIXES)),
         len(files),
         sum(a.size for a in files),
+        records,
     )
 
 

@@ -30,10 +30,11 @@ from candor.domain.inventory_scope import (
     derive,
 )
 from candor.domain.obligations.incident_facts import FactSource
+from candor.domain.retention import REDACTED_BODY
 from candor.domain.scan_summary import AttachedScan
 from candor.domain.secrets import Catalogue
 from candor.domain.timeline import EntryKind
-from candor.services import export, impact, incidents
+from candor.services import export, impact, incidents, retention
 from candor.services import obligations as obligation_service
 from candor.services.context import Context
 from candor.services.inventory import catalogue_of
@@ -420,4 +421,36 @@ def _export(r: export.Request) -> Any:
     }
 
 
+def _personal_scans(base: UnitOfWork, incident: Incident) -> list[AttachedScan]:
+    if getattr(base, "inventory", None) is None:  # a unit of work without the inventory tables
+        return []
+    scans = with_inventory(base).inventory.scans(incident.id)
+    return [s for s in scans if scan_summary.personal(s)]
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: see ``domain.scan_summary.scrubbed`` for what goes and what stays."""
+    found = _personal_scans(base, incident)
+    if getattr(base, "inventory", None) is None:
+        return {}
+    store = with_inventory(base).inventory
+    for item in found:
+        store.rewrite_scan(incident.id, scan_summary.scrubbed(item, marker))
+    notes = store.scrub_mark_notes(incident.id, marker=marker)
+    return {k: n for k, n in (("scans", len(found)), ("scope_notes", notes)) if n}
+
+
+def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
+    if getattr(base, "inventory", None) is None:
+        return {}
+    notes = sum(
+        1
+        for m in with_inventory(base).inventory.marks(incident.id)
+        if m.note and m.note != REDACTED_BODY
+    )
+    return {"scans": len(_personal_scans(base, incident)), "scope_notes": notes}
+
+
 export.register_exporter("scope", _export)
+retention.RETENTION_SCRUBBERS.append(_scrub)
+retention.RETENTION_COUNTERS.append(_count)

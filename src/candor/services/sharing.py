@@ -16,12 +16,14 @@ from candor.domain.access import Actor, require_write
 from candor.domain.audit import AuditDraft
 from candor.domain.errors import InvalidInput, NotFound, Problem
 from candor.domain.incidents import Incident
-from candor.domain.indicators import Indicator, Tlp, indicator
+from candor.domain.indicators import FILE_HASHES, Indicator, Tlp, indicator
 from candor.domain.scoping_indicators import from_scoping_result
 from candor.domain.timeline import EntryKind
 from candor.domain.vocabulary import parse_instant
+from candor.services import retention as retention_service
 from candor.services.context import Context
 from candor.services.incidents import load
+from candor.services.ports import UnitOfWork
 from candor.services.ports_learn import LearnUnitOfWork, StoredIndicator, with_learn
 
 
@@ -263,3 +265,31 @@ def record_export(
         uow = with_learn(base)
         _audit(uow, actor, incident, f"{what}.export", now=now, after=after)
         uow.commit()
+
+
+def _personal_indicators(base: UnitOfWork, incident: Incident) -> list[StoredIndicator]:
+    if getattr(base, "shared_indicators", None) is None:  # a unit of work without the learn tables
+        return []
+    return [
+        s
+        for s in with_learn(base).shared_indicators.list(incident.id)
+        if s.indicator.type not in FILE_HASHES
+    ]
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: shared indicators that can point at a person (addresses, domains, URLs,
+    e-mail addresses, access keys, user agents) are removed; file hashes, which name malware,
+    stay. The tombstone keeps how many went."""
+    found = _personal_indicators(base, incident)
+    for item in found:
+        with_learn(base).shared_indicators.remove(incident.id, item.seq)
+    return {"shared_indicators": len(found)} if found else {}
+
+
+def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
+    return {"shared_indicators": len(_personal_indicators(base, incident))}
+
+
+retention_service.RETENTION_SCRUBBERS.append(_scrub)
+retention_service.RETENTION_COUNTERS.append(_count)

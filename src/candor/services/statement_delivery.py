@@ -47,6 +47,7 @@ from candor.services import (
     inventory,
     learn_metrics,
     outbox,
+    retention,
     scope,
     statements,
     subscriptions,
@@ -396,7 +397,44 @@ def statement_communications(
     return out
 
 
+def _statements_with_outbox(base: UnitOfWork, incident: Incident) -> list[Statement]:
+    if not (hasattr(base, "statements") and hasattr(base, "outbox")):
+        return []  # a unit of work without the statement tables (the in-memory fakes) has none
+    return with_statements(base).statements.of_incident(incident.id)
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: each e-mail of the incident's statements loses its recipient address, its
+    personalised body (greeting, masked credentials, unsubscribe link), its headers and its
+    error text; its state, attempts and times stay, so the counts of who was notified, and
+    when, remain. Webhook deliveries carry the published text to the organisation's own
+    subscriptions and stay whole."""
+    count = sum(
+        with_delivery(base).outbox.scrub_by_prefix(
+            prefix(s), channel=OutboxChannel.EMAIL, marker=marker
+        )
+        for s in _statements_with_outbox(base, incident)
+    )
+    return {"outbox_messages": count} if count else {}
+
+
+def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
+    found = _statements_with_outbox(base, incident)
+    if not found:
+        return {}
+    box = with_delivery(base).outbox
+    return {
+        "outbox_messages": sum(
+            box.count_by_prefix(prefix(s), channel=OutboxChannel.EMAIL)
+            - box.count_by_prefix(f"{prefix(s)}removed:", channel=OutboxChannel.EMAIL)
+            for s in found
+        )
+    }
+
+
 statements.STATEMENT_PUBLISHED.append(on_published)
+retention.RETENTION_SCRUBBERS.append(_scrub)
+retention.RETENTION_COUNTERS.append(_count)
 export.register_exporter("statements", _export)
 outbox.ADDRESS_UNREACHABLE.append(on_unreachable)
 learn_metrics.COMMUNICATION_SOURCES.append(statement_communications)

@@ -22,9 +22,11 @@ from candor.domain.errors import InvalidInput, NotFound, PermissionDenied, Probl
 from candor.domain.impact import SECTION_TITLES, Confidence, ImpactVersion, Section
 from candor.domain.incidents import Incident
 from candor.domain.obligations import tracking
+from candor.domain.retention import REDACTED_BODY
 from candor.domain.statements import Audience, Element, Kind, State, Statement
 from candor.domain.timeline import EntryKind
 from candor.domain.vocabulary import Role
+from candor.services import retention
 from candor.services.context import Context
 from candor.services.incidents import load
 from candor.services.ports import UnitOfWork
@@ -725,3 +727,26 @@ def public_fingerprint(ctx: Context) -> tuple[int, datetime | None]:
     """Changes whenever a public statement is published (for caches)."""
     with ctx.uow() as base:
         return with_statements(base).statements.public_fingerprint()
+
+
+def _personal(base: UnitOfWork, incident: Incident, marker: str) -> list[Statement]:
+    if getattr(base, "statements", None) is None:  # a unit of work without the statement tables
+        return []
+    found = with_statements(base).statements.of_incident(incident.id)
+    return [s for s in found if model.personal(s, marker)]
+
+
+def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
+    """Retention: see ``domain.statements.scrubbed`` for what goes and what stays."""
+    found = _personal(base, incident, marker)
+    for statement in found:
+        with_statements(base).statements.rewrite(model.scrubbed(statement, marker))
+    return {"statements": len(found)} if found else {}
+
+
+def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
+    return {"statements": len(_personal(base, incident, REDACTED_BODY))}
+
+
+retention.RETENTION_SCRUBBERS.append(_scrub)
+retention.RETENTION_COUNTERS.append(_count)

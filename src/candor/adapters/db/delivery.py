@@ -261,6 +261,46 @@ class SqlOutbox:
             )
         ).scalar_one_or_none()
 
+    def count_by_prefix(self, prefix: str, *, channel: Channel) -> int:
+        return self.session.execute(
+            select(func.count()).where(
+                OutboxRow.key.startswith(prefix, autoescape=True),
+                OutboxRow.channel == channel.value,
+            )
+        ).scalar_one()
+
+    def scrub_by_prefix(self, prefix: str, *, channel: Channel, marker: str) -> int:
+        rows = self.session.execute(
+            select(OutboxRow).where(
+                OutboxRow.key.startswith(prefix, autoescape=True),
+                OutboxRow.channel == channel.value,
+            )
+        ).scalars()
+        count = 0
+        for row in rows:
+            row.key = f"{prefix}removed:{row.id}"
+            row.recipient = marker
+            row.body = marker
+            row.headers_json = "{}"
+            if row.last_error:
+                row.last_error = marker
+            if row.state in (State.QUEUED.value, State.HELD.value, State.SENDING.value):
+                # nothing left to send: it must never go out with the marker as its text
+                row.state = State.DEAD.value
+                row.lease_owner = None
+                row.lease_until = None
+                row.last_error = marker
+            count += 1
+        # a bounce names the message it came from, whose key held the address and the statement
+        self.session.execute(
+            update(UnreachableRow)
+            .where(UnreachableRow.message_key.startswith(prefix, autoescape=True))
+            .values(message_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.flush()
+        return count
+
     def next_due(self) -> datetime | None:
         return self.session.execute(
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == State.QUEUED.value)

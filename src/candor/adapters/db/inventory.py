@@ -396,5 +396,30 @@ class SqlInventory:
         )
         return number
 
+    def scrub_mark_notes(self, incident_id: uuid.UUID, *, marker: str) -> int:
+        result = self.session.execute(
+            update(ScopeMarkRow)
+            .where(
+                ScopeMarkRow.incident_id == incident_id,
+                ScopeMarkRow.note != "",
+                ScopeMarkRow.note != marker,
+            )
+            .values(note=marker)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def rewrite_scan(self, incident_id: uuid.UUID, scan: AttachedScan) -> None:
+        self.session.execute(
+            update(IncidentScanRow)
+            .where(
+                IncidentScanRow.incident_id == incident_id, IncidentScanRow.number == scan.number
+            )
+            .values(
+                label=scan.label, summary=dict(scan.summary), key_hashes=sorted(scan.key_hashes)
+            )
+            .execution_options(synchronize_session=False)
+        )
+
 
 register_repository("inventory", SqlInventory)

@@ -211,6 +211,13 @@ class SqlStatements:
             )
         return replace(statement, version=statement.version + 1)
 
+    def rewrite(self, statement: Statement) -> None:
+        self.session.execute(
+            update(StatementRow)
+            .where(StatementRow.id == statement.id)
+            .values(version=StatementRow.version + 1, **_values(statement))
+        )
+
     def get(self, incident_id: uuid.UUID, number: int) -> Statement | None:
         row = self.session.execute(
             select(StatementRow).where(
