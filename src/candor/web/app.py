@@ -6,9 +6,10 @@ in ``PUBLIC_ROUTES``, which the route-table test checks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from candor import __version__
+from candor.adapters.db.version_reader import AsyncVersionReader
 from candor.bootstrap import Application
 from candor.domain import reports
 from candor.web import advisories_public, errors, status_site
@@ -148,9 +150,26 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Per worker, on its event loop: the asyncio reader of the workspace version (PostgreSQL),
+    closed with the loop. Without a lifespan (a test client outside ``with``) the version is
+    read from a worker thread instead."""
+    application: Application = app.state.candor
+    reader = AsyncVersionReader.for_engine(application.engine)
+    app.state.version_reader = reader
+    try:
+        yield
+    finally:
+        app.state.version_reader = None
+        if reader is not None:
+            await reader.close()
+
+
 def create_app(application: Application) -> FastAPI:
     logging.getLogger("candor").setLevel(logging.INFO)
     app = FastAPI(
+        lifespan=_lifespan,
         title="Candor API",
         version=__version__,
         description="Handle security incidents from routine to breach. Authenticate with a "
@@ -160,6 +179,7 @@ def create_app(application: Application) -> FastAPI:
         redoc_url=None,
     )
     app.state.candor = application
+    app.state.version_reader = None  # set by the lifespan, on the serving loop
     app.state.templates = Templates(
         organization=application.settings.organization.name,
         timezone=application.settings.organization.timezone,

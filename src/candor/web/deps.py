@@ -171,12 +171,16 @@ def workspace_version(request: Request) -> int:
 
 async def workspace_version_on_loop(request: Request) -> int:
     """``workspace_version`` from the event loop: read in place when the database is a local
-    file (a page of SQLite's cache, microseconds), in a worker thread when it is a server."""
+    file (a page of SQLite's cache, microseconds); on a server, with the application's asyncio
+    reader when it runs one (``adapters.db.version_reader``), else in a worker thread."""
     version: int | None = getattr(request.state, "audit_version", None)
     if version is None:
         app = application(request)
+        reader = getattr(request.app.state, "version_reader", None)
         if app.version_read_is_local:
             version = app.workspace_version()
+        elif reader is not None:
+            version = await reader.read()
         else:
             version = await run_in_threadpool(app.workspace_version)
         request.state.audit_version = version

@@ -56,7 +56,7 @@ def _entry(row: Any) -> Entry:
     )
 
 
-_AUDIT_HEAD_SEQ = select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)
+AUDIT_HEAD_SEQ = select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)
 
 
 class SqlTimeline:
@@ -264,7 +264,7 @@ class SqlAudit:
         return int(self.session.execute(select(func.count()).select_from(AuditRow)).scalar_one())
 
     def head_seq(self) -> int:
-        return int(self.session.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
+        return int(self.session.execute(AUDIT_HEAD_SEQ).scalar() or 0)
 
     def links(self) -> Iterator[StoredLink]:
         sql = canonical_sql(
@@ -407,10 +407,10 @@ def audit_head_seq(engine: Engine) -> int:
     BEGIN and ROLLBACK round trips around one SELECT)."""
     try:
         with engine.connect() as conn:
-            return int(conn.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
+            return int(conn.execute(AUDIT_HEAD_SEQ).scalar() or 0)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
     # the server dropped a pooled connection (a restart): SQLAlchemy emptied the pool; once more
     with engine.connect() as conn:
-        return int(conn.execute(_AUDIT_HEAD_SEQ).scalar() or 0)
+        return int(conn.execute(AUDIT_HEAD_SEQ).scalar() or 0)
