@@ -150,12 +150,14 @@ async def _resolve_on_loop(request: Request) -> Resolved | None:
     if getattr(request.state, "resolved", False) is not False:
         return _resolve(request)
     found = _credentials(request)
-    if found is not None:
-        version = await workspace_version_on_loop(request)
-        resolved = _remembered(request, found[0], found[1], version)
-        if resolved is not None:
-            request.state.resolved = resolved
-            return resolved
+    if found is None:  # nobody signed in: nothing to look up
+        request.state.resolved = None
+        return None
+    version = await workspace_version_on_loop(request)
+    resolved = _remembered(request, found[0], found[1], version)
+    if resolved is not None:
+        request.state.resolved = resolved
+        return resolved
     return await run_in_threadpool(_resolve, request)
 
 
