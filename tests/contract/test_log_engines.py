@@ -445,23 +445,26 @@ def test_batches_are_smaller_for_gzip_duckdb_inflates_itself() -> None:
     assert all(len({(f.layout, f.gzip) for f in b}) == 1 for b in batches)
 
 
+def record(n: int, ip: str, **more: Any) -> dict[str, Any]:
+    """A CloudTrail S3 read at 10:``n`` on 2026-03-02 from ``ip``."""
+    return {
+        "eventTime": f"2026-03-02T10:{n:02d}:00Z",
+        "eventName": "GetObject",
+        "eventSource": "s3.amazonaws.com",
+        "eventID": f"ev-{n}",
+        "recipientAccountId": "111122223333",
+        "sourceIPAddress": ip,
+        "userIdentity": {"type": "IAMUser", "accountId": "111122223333"},
+        **more,
+    }
+
+
 def test_gzip_files_of_several_lines_with_a_broken_one(
     log_engine: IbisEngine, tmp_path: Path
 ) -> None:
     """gzip CloudTrail with one envelope per line: DuckDB's path inflates these with ISA-L and
     splits the lines itself; a broken line is counted and located, blank lines are skipped,
     a file that is not UTF-8 is reported and the others still count."""
-
-    def record(n: int, ip: str) -> dict[str, Any]:
-        return {
-            "eventTime": f"2026-03-02T10:{n:02d}:00Z",
-            "eventName": "GetObject",
-            "eventSource": "s3.amazonaws.com",
-            "eventID": f"ev-{n}",
-            "recipientAccountId": "111122223333",
-            "sourceIPAddress": ip,
-            "userIdentity": {"type": "IAMUser", "accountId": "111122223333"},
-        }
 
     lines = [
         json.dumps({"Records": [record(1, "198.51.100.7"), record(2, "192.0.2.1")]}),
@@ -482,3 +485,57 @@ def test_gzip_files_of_several_lines_with_a_broken_one(
     where = {Path(s.file).name: s for s in result.malformed_samples}
     assert where["a.json.gz"].line == 2
     assert "utf-8" in where["c.json.gz"].error.lower()
+
+
+def test_cloudtrail_json_lines_with_broken_lines_beside_an_envelope(
+    log_engine: IbisEngine, tmp_path: Path
+) -> None:
+    """CloudTrail as JSON Lines, plain and gzip, next to a file in the native envelope: DuckDB
+    reads the lines lazily (the matching fields first, the whole record only for the events
+    that matched), and the answer is the same as reading every record in full. Broken lines
+    are counted and located; the envelope file's events join the same figures."""
+
+    def read(n: int, ip: str, **more: Any) -> dict[str, Any]:
+        s3 = {"requestParameters": {"bucketName": "payroll", "key": f"2026/{n}.csv"}}
+        return record(n, ip, **{**s3, **more})
+
+    created = {
+        "eventName": "CreateAccessKey",
+        "eventSource": "iam.amazonaws.com",
+        "responseElements": {"accessKey": {"accessKeyId": "AKIA" + "NEWKEY0000000001"}},
+        "userIdentity": {"type": "IAMUser", "accessKeyId": "AKIA" + "OLDKEY0000000001"},
+    }
+    plain = [
+        json.dumps(read(1, "198.51.100.7")),
+        json.dumps(read(2, "192.0.2.1")),
+        '{"eventTime": "2026-03-02T10:03:00Z", "sourceIPAddress": "198.51.',  # cut short
+        "",
+        json.dumps(read(4, "198.51.100.7", **created)),
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(plain) + "\n")
+    gz = [json.dumps(read(5, "198.51.100.9")), "not json", json.dumps(read(6, "192.0.2.1"))]
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as handle:
+        handle.write("\n".join(gz) + "\n")
+    (tmp_path / "c.json").write_text(json.dumps({"Records": [read(7, "198.51.100.7")]}))
+
+    result = scan(log_engine, SourceKind.CLOUDTRAIL, [tmp_path], iocs(("cidr", "198.51.100.0/24")))
+    assert result.events_scanned == 6
+    assert result.events_matched == 4
+    assert result.malformed_count == 2
+    where = {Path(s.file).name: s.line for s in result.malformed_samples}
+    assert where == {"a.jsonl": 3, "b.jsonl.gz": 2}
+    [account] = result.accounts
+    assert dict(account.event_names) == {"GetObject": 3, "CreateAccessKey": 1}
+    touched = {r.resource: r.events for r in account.resources}
+    assert touched["arn:aws:s3:::payroll/2026/1.csv"] == 1
+    assert touched["arn:aws:s3:::payroll/2026/7.csv"] == 1
+    assert "arn:aws:s3:::payroll/2026/2.csv" not in touched  # not from the range
+    pivots = {(p.type.value, p.value) for p in result.pivots}
+    assert ("aws_access_key_id", "AKIA" + "NEWKEY0000000001") in pivots
+    # the gzip file alone: no other layout to join, so DuckDB's lazy reading stands alone
+    alone = scan(
+        log_engine, SourceKind.CLOUDTRAIL, [tmp_path / "b.jsonl.gz"], iocs(("ip", "198.51.100.9"))
+    )
+    assert (alone.events_scanned, alone.events_matched, alone.malformed_count) == (2, 1, 1)
+    [event_names] = [dict(a.event_names) for a in alone.accounts]
+    assert event_names == {"GetObject": 1}

@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from candor.adapters.logs import inflate, schema
+from candor.adapters.logs import inflate, normalize, schema
 from candor.adapters.logs.engine import Capabilities, IbisEngine
 from candor.domain.scoping.plan import Layout, ScanPlan, SourceFile, SourceKind
 
@@ -70,6 +70,31 @@ def _structure(plan: ScanPlan, layout: Layout) -> tuple[str, str]:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _lazy(plan: ScanPlan, layout: Layout) -> bool:
+    """CloudTrail records one per line are read lazily: the fields matching needs come out of
+    the text with one ``json_extract_string`` (``hot``), and the whole record is parsed only for
+    the events that matched (``normalize.cloudtrail``). On JSON Lines the scan takes a third
+    less time. Records inside an envelope gain nothing (the envelope is parsed either way)."""
+    return plan.source is SourceKind.CLOUDTRAIL and layout is Layout.RECORD_LINES
+
+
+_HOT_PATHS = "[" + ", ".join(_quote(schema.json_path(p)) for p in schema.CLOUDTRAIL_HOT) + "]"
+
+
+@ibis.udf.scalar.builtin(name="json_transform")
+def _json_transform(  # type: ignore[empty-body]
+    json: str, structure: str
+) -> schema.CLOUDTRAIL_RECORD:  # type: ignore[valid-type]
+    """DuckDB's ``json_transform``: a CloudTrail record's text → the record."""
+
+
+_RECORD_STRUCTURE = schema.duckdb_json_structure(schema.CLOUDTRAIL_RECORD)
+
+
+def _parse_record(text: ir.StringValue) -> ir.StructValue:
+    return _json_transform(text, _RECORD_STRUCTURE)  # type: ignore[no-any-return]
 
 
 def _files(files: Sequence[SourceFile]) -> str:
@@ -169,6 +194,11 @@ class DuckDBEngine(IbisEngine):
             f"compression = '{'gzip' if gz else 'none'}', "
             f"maximum_object_size = {self._object_size(layout, files)}{tolerant})"
         )
+        if _lazy(plan, layout):
+            return (
+                "SELECT filename AS file, json IS NULL AS bad, json, "
+                f"json_extract_string(json, {_HOT_PATHS}) AS hot FROM {source}"
+            )
         spec, column = _structure(plan, layout)
         value = f"json_transform(json, {spec}){'.Records' if column == 'records' else ''}"
         return f"SELECT filename AS file, json IS NULL AS bad, {value} AS {column} FROM {source}"
@@ -193,6 +223,14 @@ class DuckDBEngine(IbisEngine):
         parts = []
         for n in range(len(shares)):
             self.con.register(f"{STREAM}_{n}", pa.Table.from_batches([], schema=inflate.DOCUMENTS))
+            if _lazy(plan, layout):  # a line that is not JSON has no hot fields, and no text
+                parts.append(
+                    "SELECT filename AS file, hot IS NULL AS bad, "
+                    "CASE WHEN hot IS NOT NULL THEN json END AS json, hot FROM "
+                    f"(SELECT filename, json, TRY(json_extract_string(json, {_HOT_PATHS})) AS hot "
+                    f"FROM {STREAM}_{n})"
+                )
+                continue
             parts.append(
                 f"SELECT filename AS file, v IS NULL AS bad, {value} AS {column} FROM "
                 f"(SELECT filename, TRY(json_transform(json, {spec})) AS v FROM {STREAM}_{n})"
@@ -258,6 +296,9 @@ class DuckDBEngine(IbisEngine):
 
     def prepare(self, expr: ir.Table) -> None:
         self._sql(expr)
+
+    def record_parser(self) -> normalize.Parse:
+        return _parse_record
 
     def execute(self, expr: ir.Table) -> pa.Table:
         sql = self._sql(expr)

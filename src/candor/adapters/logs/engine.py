@@ -113,6 +113,11 @@ class IbisEngine(ABC):
     def prepare(self, expr: ir.Table) -> None:  # noqa: B027 - optional
         """Do ahead of time whatever running ``expr`` later needs (compiling it)."""
 
+    def record_parser(self) -> normalize.Parse | None:
+        """How a query parses a CloudTrail record's JSON text, for engines whose ``read``
+        yields records lazily (``json`` and ``hot`` columns; see ``normalize.cloudtrail``)."""
+        return None
+
     # -- the scan ----------------------------------------------------------------------------
 
     def events(self, plan: ScanPlan, files: Sequence[SourceFile]) -> normalize.Events:
@@ -129,7 +134,7 @@ class IbisEngine(ABC):
 
     def _normalize(self, plan: ScanPlan, raw: ir.Table) -> normalize.Events:
         if plan.source is SourceKind.CLOUDTRAIL:
-            return normalize.cloudtrail(raw)
+            return normalize.cloudtrail(raw, self.record_parser())
         if plan.source is SourceKind.WEB:
             return normalize.web(raw, one_match=self.capabilities.regex_groups)
         assert plan.mapping is not None

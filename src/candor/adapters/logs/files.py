@@ -17,6 +17,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from candor.domain.errors import InvalidInput, Problem
 from candor.domain.scoping.plan import Layout, SourceFile, SourceKind
@@ -115,28 +116,27 @@ def _add(
     if key in found:
         return
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
+        with open(key, "rb") as handle:  # one open per file: a CloudTrail tree has thousands
+            size = os.fstat(handle.fileno()).st_size
             magic = handle.read(2)
+            gz = magic == b"\x1f\x8b"
+            content_size = _gzip_content_size(handle, size) if gz else None
     except OSError as exc:
         problems.append(Problem(f"cannot read: {exc.strerror}", file=str(path)))
         return
     if size == 0:
         skipped.append(str(path))
         return
-    gz = magic == b"\x1f\x8b"
-    content_size = _gzip_content_size(path, size) if gz else None
     layout = _layout(kind, path, gz)
     found[key] = SourceFile(key, size, layout, gzip=gz, content_size=content_size)
 
 
-def _gzip_content_size(path: Path, size: int) -> int | None:
+def _gzip_content_size(handle: BinaryIO, size: int) -> int | None:
     """The uncompressed size from gzip's trailer (modulo 4 GiB, so only a lower bound)."""
     if size < 18:
         return None
-    with path.open("rb") as handle:
-        handle.seek(size - 4)
-        (isize,) = struct.unpack("<I", handle.read(4))
+    handle.seek(size - 4)
+    (isize,) = struct.unpack("<I", handle.read(4))
     # a truncated file ends mid-stream and its last bytes are no size at all; deflate
     # expands at most ~1032 times, and rarely shrinks anything by half
     if not size // 2 <= isize <= size * 1100:

@@ -8,14 +8,14 @@ and the hot path pays only for what matching needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from candor.adapters.logs.schema import EVENT
+from candor.adapters.logs.schema import CLOUDTRAIL_HOT, CLOUDTRAIL_RECORD, EVENT
 from candor.domain.scoping import weblog
 from candor.domain.scoping.mapping import FieldMapping, TimeFormat
 
@@ -30,10 +30,22 @@ def _null(name: str) -> ir.Value:
 class Events:
     table: ir.Table
     columns: Mapping[str, ir.Value]
+    # For sources read lazily: the events over ``table`` (derived from this one's) where the
+    # costly columns are computed only for the rows ``keep`` selects. See ``narrowed``.
+    narrow: Callable[[ir.Table, ir.BooleanValue], Events] | None = None
 
     def __post_init__(self) -> None:
         missing = set(EVENT) - set(self.columns)
         assert not missing, f"event columns missing: {sorted(missing)}"
+
+    def narrowed(self, table: ir.Table, keep: ir.BooleanValue) -> Events:
+        """The events read from ``table`` (a projection of ``self.table`` adding columns),
+        promising that only rows where ``keep`` holds need more than the matching columns
+        (time, addresses, user agent, key, principal). The scan keeps every other row as a
+        count, so a lazily read source parses its records in full only for these."""
+        if self.narrow is None:
+            return Events(table, self.columns)  # the columns resolve through the projection
+        return self.narrow(table, keep)
 
     def projected(self) -> ir.Table:
         """The events as a table (for unions of differently laid-out files)."""
@@ -44,8 +56,16 @@ class Events:
         return cls(table, {name: table[name] for name in EVENT})
 
 
-def cloudtrail(raw: ir.Table) -> Events:
-    """Raw CloudTrail rows: ``file``, ``bad`` and ``records`` (a list) or ``record``."""
+Parse = Callable[[ir.StringValue], ir.StructValue]  # JSON text → a CloudTrail record
+
+
+def cloudtrail(raw: ir.Table, parse: Parse | None = None) -> Events:
+    """Raw CloudTrail rows: ``file``, ``bad`` and ``records`` (a list) or ``record``; or, from
+    an engine that reads JSON lazily, ``json`` (a record's text) and ``hot`` (the text of each
+    field in ``CLOUDTRAIL_HOT``, in order), with ``parse`` turning the text into a record."""
+    if "hot" in raw.columns:
+        assert parse is not None, "a lazily read record needs the engine's parser"
+        return _lazy_cloudtrail(raw, parse)
     if "records" in raw.columns:
         # A missing Records key (or an unparseable file) is malformed: it becomes one NULL
         # record so the row survives the unnest and is counted; an empty list yields no rows.
@@ -56,47 +76,77 @@ def cloudtrail(raw: ir.Table) -> Events:
             bad=raw.bad | missing, records=ibis.ifelse(missing, placeholder, raw.records)
         )
         raw = raw.unnest("records").rename(record="records")
-    r = raw.record
-    ident = r.userIdentity
-    time = ibis.coalesce(r.eventTime, r["@timestamp"]).try_cast(UTC_TS)
-    bucket, key = r.requestParameters.bucketName, r.requestParameters.key
+    return Events(raw, _cloudtrail_columns(raw, raw.record, {}))
+
+
+def _lazy_cloudtrail(raw: ir.Table, parse: Parse) -> Events:
+    """Matching reads only the hot fields; the rest of a record is parsed for the rows the
+    scan keeps (``Events.narrowed``): its own projection, so once per kept row."""
+    hot = {path: raw.hot[i] for i, path in enumerate(CLOUDTRAIL_HOT)}
+
+    def narrowed(table: ir.Table, keep: ir.BooleanValue) -> Events:
+        kept = table.mutate(
+            _record=ibis.ifelse(keep, parse(table.json), ibis.null(CLOUDTRAIL_RECORD))
+        )
+        return Events(kept, _cloudtrail_columns(raw, kept._record, hot))
+
+    # until narrowed, every field reads from a full parse (correct, and only used when rows
+    # from differently laid-out files are put together)
+    return Events(raw, _cloudtrail_columns(raw, parse(raw.json), hot), narrowed)
+
+
+def _cloudtrail_columns(
+    raw: ir.Table, record: ir.StructValue, hot: Mapping[str, ir.Value]
+) -> dict[str, ir.Value]:
+    """The event columns of a CloudTrail record; ``hot`` holds fields already read out."""
+
+    def field(path: str) -> ir.Value:
+        if path in hot:
+            return hot[path]
+        value: ir.Value = record
+        for part in path.split("."):
+            value = value[part]  # type: ignore[index]
+        return value
+
+    time = ibis.coalesce(field("eventTime"), field("@timestamp")).try_cast(UTC_TS)
+    bucket, key = field("requestParameters.bucketName"), field("requestParameters.key")
     s3 = ibis.ifelse(
         bucket.notnull(),
         "arn:aws:s3:::" + bucket + ibis.ifelse(key.notnull(), "/" + key, ""),
         ibis.null(dt.string),
     )
-    listed = r.resources.map(lambda x: ibis.coalesce(x.ARN, x.ARNPrefix))
+    listed = field("resources").map(lambda x: ibis.coalesce(x.ARN, x.ARNPrefix))
     resources = ibis.ifelse(
-        r.resources.length().fill_null(0) > 0,
+        field("resources").length().fill_null(0) > 0,
         listed,
         ibis.ifelse(s3.notnull(), ibis.array([s3]), ibis.null(dt.Array(dt.string))),
     )
-    name = r.eventName
-    return Events(
-        raw,
-        {
-            "file": raw.file,
-            "bad": raw.bad | (r.notnull() & time.isnull()),
-            "event_time": time,
-            "event_name": name,
-            "event_source": r.eventSource,
-            "event_id": r.eventID,
-            "account": ibis.coalesce(r.recipientAccountId, ident.accountId),
-            "source_ip": ibis.coalesce(r.sourceIPAddress, r.network.client.ip),
-            "user_agent": ibis.coalesce(r.userAgent, r.http.useragent),
-            "access_key_id": ident.accessKeyId,
-            "principal_arn": ident.arn,
-            "issuer_arn": ident.sessionContext.sessionIssuer.arn,
-            "error_code": r.errorCode,
-            "resources": resources,
-            "created_key": r.responseElements.accessKey.accessKeyId,
-            "created_key_user": r.responseElements.accessKey.userName,
-            "assumed_role_arn": ibis.ifelse(
-                name.startswith("AssumeRole"), r.requestParameters.roleArn, ibis.null(dt.string)
-            ),
-            "issued_key": r.responseElements.credentials.accessKeyId,
-        },
-    )
+    name = field("eventName")
+    present = (raw.hot if hot else record).notnull()
+    return {
+        "file": raw.file,
+        "bad": raw.bad | (present & time.isnull()),
+        "event_time": time,
+        "event_name": name,
+        "event_source": field("eventSource"),
+        "event_id": field("eventID"),
+        "account": ibis.coalesce(field("recipientAccountId"), field("userIdentity.accountId")),
+        "source_ip": ibis.coalesce(field("sourceIPAddress"), field("network.client.ip")),
+        "user_agent": ibis.coalesce(field("userAgent"), field("http.useragent")),
+        "access_key_id": field("userIdentity.accessKeyId"),
+        "principal_arn": field("userIdentity.arn"),
+        "issuer_arn": field("userIdentity.sessionContext.sessionIssuer.arn"),
+        "error_code": field("errorCode"),
+        "resources": resources,
+        "created_key": field("responseElements.accessKey.accessKeyId"),
+        "created_key_user": field("responseElements.accessKey.userName"),
+        "assumed_role_arn": ibis.ifelse(
+            name.startswith("AssumeRole"),
+            field("requestParameters.roleArn"),
+            ibis.null(dt.string),
+        ),
+        "issued_key": field("responseElements.credentials.accessKeyId"),
+    }
 
 
 _GROUPS = {

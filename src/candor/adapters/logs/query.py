@@ -125,20 +125,22 @@ def scan(ev: Events, indicators: IndicatorSet) -> ir.Table:
         _matched=window & _any(list(flags.values())),
         **{f"_{name}": flag for name, flag in flags.items()},
     )
-    matched = marked._matched
+    # from here on only matched rows need their other columns: a lazily read source parses
+    # the rest of each record for those alone
+    ev = ev.narrowed(marked, marked._matched)
+    t, c = ev.table, ev.columns
+    matched = t._matched
 
     def when_matched(value: ir.Value) -> ir.Value:
         return ibis.ifelse(matched, value, ibis.null(value.type()))
 
-    keyed = marked.select(
-        hour=ibis.ifelse(
-            marked._bad, ibis.null(EVENT["event_time"]), c["event_time"].truncate("h")
-        ),
-        in_window=marked._in_window,
+    keyed = t.select(
+        hour=ibis.ifelse(t._bad, ibis.null(EVENT["event_time"]), c["event_time"].truncate("h")),
+        in_window=t._in_window,
         matched=matched,
-        bad_file=ibis.ifelse(marked._bad, c["file"], ibis.null(dt.string)),
+        bad_file=ibis.ifelse(t._bad, c["file"], ibis.null(dt.string)),
         **{name: when_matched(c[name].cast(EVENT[name])) for name in MATCHED_COLUMNS},
-        **{name: when_matched(marked[f"_{name}"]) for name in flags},
+        **{name: when_matched(t[f"_{name}"]) for name in flags},
     )
     return keyed.group_by(list(keyed.columns)).aggregate(n=_.count())
 
