@@ -511,6 +511,7 @@ def test_cloudtrail_json_lines_with_broken_lines_beside_an_envelope(
         '{"eventTime": "2026-03-02T10:03:00Z", "sourceIPAddress": "198.51.',  # cut short
         "",
         json.dumps(read(4, "198.51.100.7", **created)),
+        "null",  # JSON, but no record: malformed on both engines
     ]
     (tmp_path / "a.jsonl").write_text("\n".join(plain) + "\n")
     gz = [json.dumps(read(5, "198.51.100.9")), "not json", json.dumps(read(6, "192.0.2.1"))]
@@ -521,9 +522,9 @@ def test_cloudtrail_json_lines_with_broken_lines_beside_an_envelope(
     result = scan(log_engine, SourceKind.CLOUDTRAIL, [tmp_path], iocs(("cidr", "198.51.100.0/24")))
     assert result.events_scanned == 6
     assert result.events_matched == 4
-    assert result.malformed_count == 2
-    where = {Path(s.file).name: s.line for s in result.malformed_samples}
-    assert where == {"a.jsonl": 3, "b.jsonl.gz": 2}
+    assert result.malformed_count == 3
+    where = {(Path(s.file).name, s.line) for s in result.malformed_samples}
+    assert where == {("a.jsonl", 3), ("a.jsonl", 6), ("b.jsonl.gz", 2)}
     [account] = result.accounts
     assert dict(account.event_names) == {"GetObject": 3, "CreateAccessKey": 1}
     touched = {r.resource: r.events for r in account.resources}
