@@ -116,18 +116,19 @@ def _add(
     if key in found:
         return
     try:
-        with open(key, "rb") as handle:  # one open per file: a CloudTrail tree has thousands
+        # one open per file, sizes and layout from the same handle: a CloudTrail tree has
+        # thousands of files
+        with open(key, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
-            magic = handle.read(2)
-            gz = magic == b"\x1f\x8b"
+            if size == 0:
+                skipped.append(str(path))
+                return
+            gz = handle.read(2) == b"\x1f\x8b"
             content_size = _gzip_content_size(handle, size) if gz else None
+            layout = _layout(kind, path, gz, handle)
     except OSError as exc:
         problems.append(Problem(f"cannot read: {exc.strerror}", file=str(path)))
         return
-    if size == 0:
-        skipped.append(str(path))
-        return
-    layout = _layout(kind, path, gz)
     found[key] = SourceFile(key, size, layout, gzip=gz, content_size=content_size)
 
 
@@ -144,7 +145,7 @@ def _gzip_content_size(handle: BinaryIO, size: int) -> int | None:
     return int(isize)
 
 
-def _layout(kind: SourceKind, path: Path, gz: bool) -> Layout:
+def _layout(kind: SourceKind, path: Path, gz: bool, handle: BinaryIO) -> Layout:
     if kind is SourceKind.WEB:
         return Layout.TEXT_LINES
     if kind is SourceKind.CSV:
@@ -153,17 +154,18 @@ def _layout(kind: SourceKind, path: Path, gz: bool) -> Layout:
         return Layout.PARQUET
     if kind is SourceKind.CLOUDTRAIL and gz and _NATIVE.search(path.as_posix()):
         return Layout.RECORDS_LINES
-    head = _head(path, gz)
+    head = _head(handle, gz)
     return sniff(head, allow_records=kind is SourceKind.CLOUDTRAIL)
 
 
-def _head(path: Path, gz: bool) -> bytes:
+def _head(handle: BinaryIO, gz: bool) -> bytes:
+    """The first bytes of the file open in ``handle``, inflated when it is gzip."""
     try:
+        handle.seek(0)
         if gz:
-            with gzip.open(path, "rb") as handle:
-                return handle.read(SNIFF_BYTES)
-        with path.open("rb") as handle:
-            return handle.read(SNIFF_BYTES)
+            with gzip.GzipFile(fileobj=handle, mode="rb") as inflated:
+                return inflated.read(SNIFF_BYTES)
+        return handle.read(SNIFF_BYTES)
     except (OSError, EOFError, zlib.error):
         # unreadable: the engine will fail on it and report it as malformed
         return b""

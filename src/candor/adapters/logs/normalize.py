@@ -48,8 +48,10 @@ class Events:
         return self.narrow(table, keep)
 
     def projected(self) -> ir.Table:
-        """The events as a table (for unions of differently laid-out files)."""
-        return self.table.select(**{name: self.columns[name].cast(EVENT[name]) for name in EVENT})
+        """The events as a table (for unions of differently laid-out files). Every row is kept
+        whole: a lazily read source parses each record once, in a projection of its own."""
+        whole = self.narrowed(self.table, ibis.literal(True)) if self.narrow else self
+        return whole.table.select(**{name: whole.columns[name].cast(EVENT[name]) for name in EVENT})
 
     @classmethod
     def of(cls, table: ir.Table) -> Events:
@@ -90,8 +92,8 @@ def _lazy_cloudtrail(raw: ir.Table, parse: Parse) -> Events:
         )
         return Events(kept, _cloudtrail_columns(raw, kept._record, hot))
 
-    # until narrowed, every field reads from a full parse (correct, and only used when rows
-    # from differently laid-out files are put together)
+    # until narrowed, every field reads from its own parse: correct, but the scan narrows
+    # first and ``projected`` keeps every row whole, so neither reads these columns
     return Events(raw, _cloudtrail_columns(raw, parse(raw.json), hot), narrowed)
 
 
