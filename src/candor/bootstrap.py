@@ -314,6 +314,9 @@ class Application:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+        version = self.__dict__.get("_version_engine")
+        if version is not None and version.dialect.name == "sqlite":  # its own (PostgreSQL's
+            version.dispose()  # is shared by the process)
 
 
 def advisory_id_prefix(settings: config.Settings) -> str:

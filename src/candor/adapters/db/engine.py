@@ -34,15 +34,22 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
 
 def version_engine(engine: Engine) -> Engine:
     """An engine for the one-row read the web layer makes on every request (the workspace
-    version). On PostgreSQL: its own small pool in autocommit (no BEGIN and ROLLBACK around one
-    SELECT), no ping before each use (``read_retrying`` reconnects instead), and no overflow
-    connections: under 32 concurrent requests the main pool's overflow opened and closed a
-    connection, a new server process, for a good share of requests. One such engine serves
-    every Application on the same database in a process. SQLite's reads cost nothing to share
-    the main engine."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return _version_engine(engine.url.render_as_string(hide_password=False))
+    version), apart from the main pool so that this read never waits behind units of work.
+
+    On SQLite the read runs on the event loop: with the main pool's connections all held by
+    worker threads it would stop every request of the worker, so it gets a pool of its own
+    (one connection, no overflow; a new engine, which the caller disposes). An in-memory
+    database has one connection and shares it. On PostgreSQL: a small pool in autocommit (no
+    BEGIN and ROLLBACK around one SELECT), no ping before each use (``chains.audit_head_seq``
+    reconnects instead), and no overflow connections: under 32 concurrent requests the main
+    pool's overflow opened and closed a connection, a new server process, for a good share of
+    requests. One such engine serves every Application on the same database in a process."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "sqlite":
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            return engine
+        return _sqlite_engine(url, echo=False, pool_size=1)
+    return _version_engine(url)
 
 
 @functools.cache
@@ -61,7 +68,7 @@ def _version_engine(url: str) -> Engine:
 VERSION_POOL = 4
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+def _sqlite_engine(url: str, *, echo: bool, pool_size: int | None = None) -> Engine:
     memory = url in ("sqlite://", "sqlite:///:memory:")
     kwargs: dict[str, Any] = {
         "echo": echo,
@@ -78,6 +85,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         kwargs["poolclass"] = NullPool if parsed.query.get("nullpool") else None
         if kwargs["poolclass"] is None:
             del kwargs["poolclass"]
+            if pool_size is not None:
+                kwargs.update(pool_size=pool_size, max_overflow=0)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

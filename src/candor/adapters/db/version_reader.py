@@ -19,6 +19,8 @@ from sqlalchemy.dialects import postgresql
 
 from candor.adapters.db.chains import AUDIT_HEAD_SEQ
 
+CONNECT_TIMEOUT = 10  # seconds
+
 SQL = str(
     AUDIT_HEAD_SEQ.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
 )
@@ -59,8 +61,14 @@ class AsyncVersionReader:
                 self._ready.notify()
             raise
         async with self._ready:
-            self._idle.append(conn)
+            closing = self._closed  # closed while this read ran: the connection goes too
+            if closing:
+                self._open -= 1
+            else:
+                self._idle.append(conn)
             self._ready.notify()
+        if closing:
+            await conn.close()
         return int(row[0]) if row else 0
 
     async def close(self) -> None:
@@ -91,4 +99,7 @@ class AsyncVersionReader:
             raise
 
     async def _connect(self) -> psycopg.AsyncConnection[tuple[int]]:
-        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        # bounded like the synchronous pool's wait: an unreachable server fails the request
+        return await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+        )
