@@ -212,6 +212,10 @@ class Stream:
                     n += 1
                     try:
                         self._write(http, rng, f"{seed}-{n}")
+                    except httpx.ConnectError:
+                        if self.server.killed.is_set():  # never sent: the server was gone
+                            return
+                        raise
                     except httpx.TransportError:
                         if self.server.killed.is_set():
                             with self.acked.lock:  # the answer never came: not acknowledged

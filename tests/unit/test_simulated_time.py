@@ -131,5 +131,8 @@ def test_without_a_clock_real_filings_meet_real_deadlines() -> None:
     seen = deadlines_met([filed(minute(51))], now=minute(60))
     assert seen.at == minute(51) and seen.detail.startswith("all 1 met; the last at")
     late = deadlines_met([filed(AWARE + GDPR + timedelta(seconds=1))], now=minute(60))
-    assert late.at is None and late.detail == "filed after the deadline: #2"
+    assert late.at is None and late.detail == "met after the deadline: #2"
+    # counsel's "not required" after the deadline is late too, as on the simulated clock
+    approved = deadlines_met([not_required(AWARE + GDPR + timedelta(hours=1))], now=minute(60))
+    assert approved.at is None and approved.detail == "met after the deadline: #2"
     assert deadlines_met([obligation()], now=minute(60)).detail == "1 obligation(s) still open"

@@ -159,12 +159,15 @@ def _real(due: Sequence[TrackedObligation]) -> Observation:
     open_ = [o for o in due if o.state.is_open]
     if open_:
         return Observation(True, None, f"{len(open_)} obligation(s) still open")
+    # filed, or approved as not required, by the deadline: as on the simulated clock
     late = [
-        o for o in due if o.filing and o.computed.deadline and o.filing.at > o.computed.deadline
+        o
+        for o in due
+        if (t := done_at(o)) is not None and o.computed.deadline and t > o.computed.deadline
     ]
     if late:
         names = ", ".join(f"#{o.seq}" for o in late)
-        return Observation(True, None, f"filed after the deadline: {names}")
+        return Observation(True, None, f"met after the deadline: {names}")
     last = max(t for o in due if (t := done_at(o)) is not None)
     return Observation(True, last, f"all {len(due)} met; the last at {iso_utc(last)}")
 
