@@ -13,9 +13,10 @@ from sqlalchemy import Engine, text
 
 from candor.domain import statements as statement_model
 from candor.domain.audit import AuditFilter
+from candor.domain.errors import IllegalTransition
 from candor.domain.indicators import FILE_HASHES
 from candor.domain.retention import REDACTED_BODY, Policy
-from candor.services import audit, incidents, retention, scope, sharing, statements
+from candor.services import audit, incidents, outbox, retention, scope, sharing, statements
 from candor.services.context import Context
 from candor.services.ports_statements import with_statements
 from tests.conftest import ADMIN, ALICE
@@ -195,3 +196,8 @@ def test_a_message_still_queued_is_never_sent_after_retention(
     assert mail and {r["state"] for r in mail} == {"dead"}
     assert {r["recipient"] for r in mail} == {REDACTED_BODY}
     assert deliver(ctx).startswith("0 sent")
+    # and no operator can put it back in the queue: it has no recipient left to send to
+    with pytest.raises(IllegalTransition, match="retention policy"):
+        outbox.retry(ctx, ADMIN, mail[0]["key"])
+    states = rows(engine, "SELECT state FROM outbox_messages WHERE channel = 'email'")
+    assert {r["state"] for r in states} == {"dead"}

@@ -101,3 +101,20 @@ def test_headers_cannot_smuggle_lines() -> None:
     assert caught.value.problems[0].field == "subject"
     with pytest.raises(InvalidInput):
         message(headers={"X-A": "b\nBcc: x@example.com"})
+
+
+def test_a_message_scrubbed_by_retention_is_never_sent_again() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    ident = uuid.uuid4()
+    key = model.scrubbed_key("statement:7:", ident)
+    assert key == f"statement:7:removed:{ident}"
+    dead = replace(message(key=key), state=State.DEAD)
+    unconfirmed = replace(message(key=key), state=State.UNCONFIRMED)
+    assert model.is_scrubbed(dead)
+    assert not model.is_scrubbed(message(key="statement:7:alice@example.org"))
+    with pytest.raises(IllegalTransition, match="retention policy"):
+        model.retry(dead, now=now)
+    with pytest.raises(IllegalTransition, match="retention policy"):
+        model.resolve(unconfirmed, received=False, now=now)
+    # settling it as received sends nothing, and stays allowed
+    assert model.resolve(unconfirmed, received=True, now=now).state is State.SENT

@@ -231,8 +231,33 @@ def after_attempt(
     raise AssertionError(result.outcome)  # pragma: no cover
 
 
+REMOVED = "removed:"  # retention rewrites a scrubbed message's key to ``<prefix>removed:<id>``
+
+
+def scrubbed_key(prefix: str, ident: object) -> str:
+    """The key of a message whose recipient and text retention removed (``prefix`` ends in a
+    colon; ``ident`` is the message's id)."""
+    return f"{prefix}{REMOVED}{ident}"
+
+
+def is_scrubbed(message: Message) -> bool:
+    """Whether retention removed the message's recipient and text: it can never be sent.
+    (No address holds ``:removed:``, so no other key does.)"""
+    return f":{REMOVED}" in message.key
+
+
+def _sendable(message: Message) -> None:
+    if is_scrubbed(message):
+        raise IllegalTransition(
+            f"{message.key}: its recipient and text were removed under the retention policy; "
+            "it cannot be sent again"
+        )
+
+
 def resolve(message: Message, *, received: bool, now: datetime) -> Message:
     """The operator's answer for an unconfirmed message: it arrived, or send it again."""
+    if not received:
+        _sendable(message)
     if message.state is not State.UNCONFIRMED:
         raise IllegalTransition(
             f"{message.key} is {message.state}; only unconfirmed messages are resolved"
@@ -244,6 +269,7 @@ def resolve(message: Message, *, received: bool, now: datetime) -> Message:
 
 def retry(message: Message, *, now: datetime) -> Message:
     """Put a dead message back in the queue, with a fresh count of attempts."""
+    _sendable(message)
     if message.state is not State.DEAD:
         raise IllegalTransition(f"{message.key} is {message.state}; only dead messages are retried")
     return replace(message, state=State.QUEUED, attempts=0, next_attempt_at=now, updated_at=now)

@@ -22,7 +22,7 @@ class StoredRetro:
 @dataclass(frozen=True, slots=True)
 class StoredIndicator:
     incident_id: uuid.UUID
-    seq: int  # number within the incident, never reused
+    seq: int  # number within the incident
     indicator: Indicator
     added_at: datetime
     added_by: str

@@ -424,10 +424,9 @@ def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:
         return {}
     box = with_delivery(base).outbox
     return {
+        # an incident is scrubbed once (its tombstone keeps it from the next pass)
         "outbox_messages": sum(
-            box.count_by_prefix(prefix(s), channel=OutboxChannel.EMAIL)
-            - box.count_by_prefix(f"{prefix(s)}removed:", channel=OutboxChannel.EMAIL)
-            for s in found
+            box.count_by_prefix(prefix(s), channel=OutboxChannel.EMAIL) for s in found
         )
     }
 

@@ -14,9 +14,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from candor.adapters.db.models import Base
 from candor.adapters.db.repositories import dialect_of
 from candor.adapters.db.uow import register_repository
+from candor.domain import outbox
 from candor.domain.outbox import Channel, Message, State
 from candor.domain.subscriptions import Subscriber, SubscriberState, WebhookSubscription
 from candor.services.ports_delivery import JobLease, Unreachable
+
+# states a retention scrub makes dead: not sent, or perhaps not (unconfirmed, which an operator
+# could otherwise resend)
+_UNSENT = tuple(s.value for s in (State.QUEUED, State.HELD, State.SENDING, State.UNCONFIRMED))
 
 
 class OutboxRow(Base):
@@ -278,14 +283,15 @@ class SqlOutbox:
         ).scalars()
         count = 0
         for row in rows:
-            row.key = f"{prefix}removed:{row.id}"
+            row.key = outbox.scrubbed_key(prefix, row.id)
             row.recipient = marker
             row.body = marker
             row.headers_json = "{}"
             if row.last_error:
                 row.last_error = marker
-            if row.state in (State.QUEUED.value, State.HELD.value, State.SENDING.value):
-                # nothing left to send: it must never go out with the marker as its text
+            if row.state in _UNSENT:
+                # nothing left to send: it must never go out with the marker as its text (and
+                # ``domain.outbox`` refuses to retry or resend a scrubbed message)
                 row.state = State.DEAD.value
                 row.lease_owner = None
                 row.lease_until = None
