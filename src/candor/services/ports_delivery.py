@@ -72,7 +72,8 @@ class OutboxRepository(Protocol):
         """Retention: replace the recipient, body, headers and error of each message of
         ``channel`` under ``prefix`` with ``marker`` (its key loses the address); its state and
         times stay. A message not yet sent (or unconfirmed) becomes dead and can never be
-        retried (``domain.outbox.is_scrubbed``); a bounce recorded from one no longer names it. Returns how many."""
+        retried (``domain.outbox.is_scrubbed``); a bounce recorded from one no longer names
+        it. Returns how many."""
         ...
 
     def next_due(self) -> datetime | None: ...
