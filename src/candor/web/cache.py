@@ -111,15 +111,14 @@ def _snapshot(build: Callable[[], Response]) -> Callable[[], Response]:
     return run
 
 
+def _data_key(request: Request, caller: Caller) -> tuple[object, ...]:
+    """What a response depends on besides the clock: path, query, caller, workspace version."""
+    return (request.url.path, request.url.query, _caller_key(caller), workspace_version(request))
+
+
 def _key(request: Request, caller: Caller, fresh_for: int) -> tuple[object, ...]:
     tick = int(context(request).clock.now().timestamp() // fresh_for)
-    return (
-        request.url.path,
-        request.url.query,
-        _caller_key(caller),
-        workspace_version(request),
-        tick,
-    )
+    return (*_data_key(request, caller), tick)
 
 
 def _store(request: Request) -> ResponseCache | None:
@@ -137,13 +136,7 @@ def remembered(request: Request, caller: Caller, compute: Callable[[], T]) -> T:
     store = _store(request)
     if store is None:
         return compute()
-    key = (
-        "data",
-        request.url.path,
-        request.url.query,
-        _caller_key(caller),
-        workspace_version(request),
-    )
+    key = ("data", *_data_key(request, caller))
     found = store.get_any(key)
     if found is not None:
         return found  # type: ignore[return-value]
@@ -156,16 +149,17 @@ async def cached_on_loop(
     request: Request, caller: Caller, build: Callable[[], Response], *, fresh_for: int = 60
 ) -> Response:
     """``cached`` for an ``async`` route: a response still fresh is answered from the event
-    loop, with no worker thread; only a render (``build`` reads the database) goes to one.
-
-    The version is read by the authentication dependency, before this runs."""
+    loop, with no worker thread; only a render (``build`` reads the database) goes to one,
+    under the key looked up here."""
     store = _store(request)
-    if store is not None:
-        await workspace_version_on_loop(request)
-        found = store.get(_key(request, caller, fresh_for))
-        if found is not None:
-            return Response(found.body, status_code=found.status, media_type=found.media_type)
-    return await run_in_threadpool(cached, request, caller, build, fresh_for=fresh_for)
+    if store is None:
+        return await run_in_threadpool(_snapshot(build))
+    await workspace_version_on_loop(request)  # read in place, or remembered from the caller's
+    key = _key(request, caller, fresh_for)
+    found = store.get(key)
+    if found is not None:
+        return Response(found.body, status_code=found.status, media_type=found.media_type)
+    return await run_in_threadpool(_render, store, key, _snapshot(build))
 
 
 def cached(
@@ -184,6 +178,13 @@ def cached(
     found = store.get(key)
     if found is not None:
         return Response(found.body, status_code=found.status, media_type=found.media_type)
+    return _render(store, key, build)
+
+
+def _render(
+    store: ResponseCache, key: tuple[object, ...], build: Callable[[], Response]
+) -> Response:
+    """A miss: ``build()`` once for concurrent requests on ``key``, kept when worth keeping."""
     built: list[Response] = []
 
     def render() -> Stored | None:
