@@ -86,7 +86,6 @@ class SmtpTransport:
         password: Callable[[], str | None] = lambda: None,
         timeout: float = 30.0,
         max_per_connection: int = 1000,
-        ssl_context: ssl.SSLContext | None = None,
         ca_file: Path | None = None,
     ) -> None:
         self.host = host
@@ -98,7 +97,6 @@ class SmtpTransport:
         self.password = password
         self.timeout = timeout
         self.max_per_connection = max_per_connection
-        self.ssl_context = ssl_context
         self.ca_file = ca_file
         self._conn: smtplib.SMTP | None = None
         self._used = 0
@@ -125,13 +123,14 @@ class SmtpTransport:
         if not conn.has_extn("starttls"):
             raise _NotConnected("the server does not offer STARTTLS, which smtp.starttls requires")
         try:
-            context = self.ssl_context or ssl.create_default_context(cafile=self.ca_file)
+            context = ssl.create_default_context(cafile=self.ca_file)
         except OSError as exc:
             raise _NotConnected(f"cannot read smtp.ca_file: {exc}") from None
         try:
             conn.starttls(context=context)
         except ssl.SSLError as exc:
-            hint = "" if self.ca_file else " (a server with a private CA needs smtp.ca_file)"
+            private_ca = isinstance(exc, ssl.SSLCertVerificationError) and not self.ca_file
+            hint = " (a server with a private CA needs smtp.ca_file)" if private_ca else ""
             raise _NotConnected(f"STARTTLS failed: {exc}{hint}") from None
         conn.ehlo()
 
