@@ -61,16 +61,14 @@ class Source(StrEnum):
     MANUAL = "manual"
 
 
-# file hashes name malware, never a person: retention keeps them
-FILE_HASHES = frozenset(
-    {IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512}
-)
 HASH_LENGTHS = {
     IndicatorType.MD5: 32,
     IndicatorType.SHA1: 40,
     IndicatorType.SHA256: 64,
     IndicatorType.SHA512: 128,
 }
+# file hashes name malware, never a person: retention keeps them
+FILE_HASHES = frozenset(HASH_LENGTHS)
 DOMAIN = re.compile(
     r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 )

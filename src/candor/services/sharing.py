@@ -282,9 +282,12 @@ def _scrub(base: UnitOfWork, incident: Incident, marker: str) -> dict[str, int]:
     e-mail addresses, access keys, user agents) are removed; file hashes, which name malware,
     stay. The tombstone keeps how many went."""
     found = _personal_indicators(base, incident)
+    if not found:
+        return {}
+    stored = with_learn(base).shared_indicators
     for item in found:
-        with_learn(base).shared_indicators.remove(incident.id, item.seq)
-    return {"shared_indicators": len(found)} if found else {}
+        stored.remove(incident.id, item.seq)
+    return {"shared_indicators": len(found)}
 
 
 def _count(base: UnitOfWork, incident: Incident) -> dict[str, int]:

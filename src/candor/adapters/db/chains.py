@@ -405,12 +405,16 @@ def audit_head_seq(engine: Engine) -> int:
     """The audit chain's length read on its own, with no ORM session: what the web layer reads
     on every request to key its caches (give it an autocommit engine on PostgreSQL to spare the
     BEGIN and ROLLBACK round trips around one SELECT)."""
-    for last in (False, True):
-        try:
-            with engine.connect() as conn:
-                return int(conn.execute(AUDIT_HEAD_SEQ).scalar() or 0)
-        except DBAPIError as error:
-            # the server dropped a pooled connection (a restart): SQLAlchemy emptied the pool
-            if last or not error.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+
+    def read() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(AUDIT_HEAD_SEQ).scalar() or 0)
+
+    try:
+        return read()
+    except DBAPIError as error:
+        # the server dropped a pooled connection (a restart): SQLAlchemy emptied the pool, so
+        # once more on a new one
+        if not error.connection_invalidated:
+            raise
+    return read()
