@@ -8,7 +8,20 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from candor.adapters.db.models import Base
@@ -275,28 +288,35 @@ class SqlOutbox:
         ).scalar_one()
 
     def scrub_by_prefix(self, prefix: str, *, channel: Channel, marker: str) -> int:
-        rows = self.session.execute(
-            select(OutboxRow).where(
-                OutboxRow.key.startswith(prefix, autoescape=True),
-                OutboxRow.channel == channel.value,
+        # in bulk: a notice to a hundred thousand customers is as many rows, bodies and all
+        self.session.flush()
+        mine = (
+            OutboxRow.key.startswith(prefix, autoescape=True),
+            OutboxRow.channel == channel.value,
+        )
+        # nothing left to send: it must never go out with the marker as its text (and
+        # ``domain.outbox`` refuses to retry or resend a scrubbed message)
+        self.session.execute(
+            update(OutboxRow)
+            .where(*mine, OutboxRow.state.in_(_UNSENT))
+            .values(state=State.DEAD.value, lease_owner=None, lease_until=None, last_error=marker)
+            .execution_options(synchronize_session=False)
+        )
+        count = self.session.execute(
+            update(OutboxRow)
+            .where(*mine)
+            .values(
+                key=literal(outbox.scrubbed_key(prefix, "")) + cast(OutboxRow.id, String),
+                recipient=marker,
+                body=marker,
+                headers_json="{}",
+                last_error=case(
+                    (func.coalesce(OutboxRow.last_error, "") == "", OutboxRow.last_error),
+                    else_=marker,
+                ),
             )
-        ).scalars()
-        count = 0
-        for row in rows:
-            row.key = outbox.scrubbed_key(prefix, row.id)
-            row.recipient = marker
-            row.body = marker
-            row.headers_json = "{}"
-            if row.last_error:
-                row.last_error = marker
-            if row.state in _UNSENT:
-                # nothing left to send: it must never go out with the marker as its text (and
-                # ``domain.outbox`` refuses to retry or resend a scrubbed message)
-                row.state = State.DEAD.value
-                row.lease_owner = None
-                row.lease_until = None
-                row.last_error = marker
-            count += 1
+            .execution_options(synchronize_session=False)
+        ).rowcount
         # a bounce names the message it came from, whose key held the address and the statement
         self.session.execute(
             update(UnreachableRow)
@@ -304,8 +324,8 @@ class SqlOutbox:
             .values(message_key=None)
             .execution_options(synchronize_session=False)
         )
-        self.session.flush()
-        return count
+        self.session.expire_all()  # rows loaded before now read the scrubbed values
+        return int(count)
 
     def next_due(self) -> datetime | None:
         return self.session.execute(
